@@ -1,0 +1,150 @@
+"""Build the portal: stage the planned pages, run MkDocs + Material, swap the site in, write the manifest.
+
+The site is built into a temporary folder beside ``site_dir`` and moved into place only when the
+whole build succeeded, so a failed build leaves the previous site exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kbcore.manifest import Manifest, ManifestEntry, write_manifest
+
+from generator.errors import BuildError
+from generator.knowledge import KnowledgeBase
+from generator.pages import Audience, SitePlan, plan_site
+
+__all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
+
+ASSETS_DIR = Path(__file__).parent / "assets"
+STAGED_ASSETS = "assets/kb"
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "tables", "toc")
+
+log = logging.getLogger("kb.build")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build produced."""
+
+    site_dir: Path
+    manifest_path: Path
+    pages: int
+    articles: int
+
+
+def _stage(plan: SitePlan, docs_dir: Path) -> None:
+    for page in plan.pages:
+        target = docs_dir / page.src
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.content, encoding="utf-8")
+    for dest, source in plan.files.items():
+        target = docs_dir / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    shutil.copytree(ASSETS_DIR, docs_dir / STAGED_ASSETS)
+
+
+def _progress_plugin(progress: Progress) -> Any:
+    from mkdocs.plugins import BasePlugin
+
+    class ProgressPlugin(BasePlugin):  # type: ignore[misc,type-arg]
+        """Advance the build's progress bar once per rendered page."""
+
+        def on_post_page(self, output: str, **kwargs: Any) -> str:
+            progress(1)
+            return output
+
+    return ProgressPlugin()
+
+
+def _mkdocs_config(plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path,
+                   progress: Progress | None) -> Any:
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    if not config_file.is_file():
+        raise BuildError(f"{config_file}: expected the site's MkDocs configuration, found no file")
+    try:
+        config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
+                             nav=plan.nav)
+    except ConfigurationError as exc:
+        raise BuildError(f"{config_file}: {exc}") from None
+    for extension in REQUIRED_EXTENSIONS:
+        if extension not in config.markdown_extensions:
+            config.markdown_extensions.append(extension)
+    config.extra_css.append(f"{STAGED_ASSETS}/kb.css")
+    if progress is not None:
+        config.plugins["kb-progress"] = _progress_plugin(progress)
+    return config
+
+
+@contextmanager
+def _sibling_dir(target: Path, label: str) -> Iterator[Path]:
+    """Yield a fresh folder beside ``target`` (same file system), removed unless renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{target.name}.{label}-", dir=target.parent))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``; the old folder is moved aside first, then removed."""
+    with _sibling_dir(target, "old") as old:
+        if target.exists():
+            os.replace(target, old / target.name)
+        os.replace(new, target)
+
+
+def _manifest(plan: SitePlan, audience: Audience) -> Manifest:
+    entries = [
+        ManifestEntry(id=a.id, url=a.url, title=a.meta.title, lang=a.meta.lang,
+                      audience=a.meta.audience, status=a.meta.status,  # type: ignore[arg-type]
+                      product=a.meta.product, type=a.meta.type, category=a.meta.category)
+        for a in sorted(plan.articles, key=lambda a: a.id)
+    ]
+    return Manifest(audience=audience, built_at=datetime.now(UTC), articles=entries)
+
+
+def build_site(kb: KnowledgeBase, *, config_file: Path, site_dir: Path, data_dir: Path,
+               audience: Audience = "public", progress: Progress | None = None,
+               on_start: Callable[[int], None] | None = None) -> BuildResult:
+    """Build the site for ``audience`` into ``site_dir`` and its manifest into ``data_dir``.
+
+    ``on_start`` is told the number of pages before rendering starts; ``progress`` is called
+    once per rendered page.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import MkDocsException
+
+    plan = plan_site(kb, audience=audience)
+    if on_start is not None:
+        on_start(len(plan.pages))
+    with tempfile.TemporaryDirectory(prefix="kb-docs-") as docs, \
+            _sibling_dir(site_dir, "building") as building:
+        output = building / "site"
+        _stage(plan, Path(docs))
+        config = _mkdocs_config(plan, config_file, Path(docs), output, progress)
+        try:
+            mkdocs_build(config)
+        except MkDocsException as exc:
+            raise BuildError(f"MkDocs could not build the site: {exc}") from None
+        except OSError as exc:
+            raise BuildError(f"{exc.filename or site_dir}: could not write the site: "
+                             f"{exc.strerror}") from None
+        _swap_in(output, site_dir)
+    manifest_path = write_manifest(_manifest(plan, audience), data_dir)
+    return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles))

@@ -1,0 +1,44 @@
+"""Run every check on a knowledge base folder: the library behind `kb check`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from generator.checks import check_knowledge_base
+from generator.errors import CheckFailed
+from generator.knowledge import KnowledgeBase, load_knowledge_base
+from generator.problems import Problems
+
+__all__ = ["CheckResult", "run_checks"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What `kb check` found: the knowledge base (if loadable) and every problem."""
+
+    kb: KnowledgeBase | None
+    problems: Problems
+
+    def summary(self) -> str:
+        """One line: how many errors and warnings in how many articles."""
+        files = self.kb.article_files if self.kb else 0
+        errors, warnings = len(self.problems.errors), len(self.problems.warnings)
+        return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+                f" in {files} article{'s' * (files != 1)}")
+
+    def raise_if_failed(self, *, strict: bool) -> KnowledgeBase:
+        """Return the knowledge base, or raise :class:`CheckFailed` with the summary."""
+        if self.kb is None or self.problems.errors or (strict and self.problems.warnings):
+            raise CheckFailed(f"check failed: {self.summary()}")
+        return self.kb
+
+
+def run_checks(kb_dir: Path, *, today: date | None = None) -> CheckResult:
+    """Load ``kb_dir`` and check every article; never raises for content problems."""
+    problems = Problems()
+    kb = load_knowledge_base(kb_dir, problems)
+    if kb is not None:
+        check_knowledge_base(kb, problems, today=today or date.today())
+    return CheckResult(kb, problems)

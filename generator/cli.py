@@ -1,0 +1,117 @@
+"""The `kb` command: thin click commands over the library functions."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.check import CheckResult, run_checks
+from generator.errors import KbError
+from kbcore import __version__
+from kbcore.config import ConfigError, Settings, load_settings
+
+__all__ = ["cli"]
+
+PATH = click.Path(path_type=Path)
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    try:
+        return load_settings(overrides, config_file=ctx.obj)
+    except ConfigError as exc:
+        raise KbError(f"invalid configuration:\n{exc}") from None
+
+
+def _report(result: CheckResult, *, strict: bool) -> None:
+    for problem in result.problems.sorted():
+        click.echo(str(problem))
+    click.echo(f"kb check: {result.summary()}", err=True)
+    result.raise_if_failed(strict=strict)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=PATH, default=None,
+              help="Config file (TOML). Default: kb.toml if present, or $KB_CONFIG.")
+@click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' own messages.")
+@click.version_option(__version__, prog_name="kb")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
+    """Build and serve a self-service help portal from Markdown case articles."""
+    ctx.obj = config
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s",
+                        level=logging.INFO if verbose else logging.WARNING)
+    # MkDocs logs every page at INFO; only its warnings matter to writers.
+    logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+@cli.command()
+@click.option("--kb", "kb_dir", type=PATH, help="Knowledge base folder (default kb/).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.pass_context
+def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
+    """Validate every article and list every problem, one per line."""
+    settings = _settings(ctx, kb_dir=kb_dir)
+    _report(run_checks(settings.kb_dir), strict=strict)
+
+
+@cli.command()
+@click.option("--kb", "kb_dir", type=PATH, help="Knowledge base folder (default kb/).")
+@click.option("--site-dir", type=PATH, help="Where to write the site (default site/).")
+@click.option("--data-dir", type=PATH, help="Where to write the manifest (default var/).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.pass_context
+def build(ctx: click.Context, kb_dir: Path | None, site_dir: Path | None,
+          data_dir: Path | None, strict: bool) -> None:
+    """Check the articles, then build the portal and its manifest."""
+    from generator.build import build_site
+
+    settings = _settings(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
+    result = run_checks(settings.kb_dir)
+    _report(result, strict=strict)
+    assert result.kb is not None
+    bar: Any = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        bar = click.progressbar(length=total, label="Building pages", file=sys.stderr)
+        bar.__enter__()
+
+    try:
+        built = build_site(result.kb, config_file=settings.mkdocs_config,
+                           site_dir=settings.site_dir, data_dir=settings.data_dir,
+                           on_start=start, progress=lambda n: bar.update(n))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"Built {built.articles} articles ({built.pages} pages) into {built.site_dir}; "
+               f"manifest {built.manifest_path}")
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8000).")
+@click.option("--site-dir", type=PATH, help="Built site to serve (default site/).")
+@click.option("--data-dir", type=PATH, help="Data folder with the manifest (default var/).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, site_dir: Path | None,
+          data_dir: Path | None) -> None:
+    """Serve the built portal and its API from one process."""
+    import waitress
+
+    from generator.server import create_portal_app
+
+    settings = _settings(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
+    if not (settings.site_dir / "index.html").is_file():
+        raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
+    app = create_portal_app(settings)
+    click.echo(f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
+               " (Ctrl+C to stop)")
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       ident="kb-portal", _quiet=True)
+    except OSError as exc:
+        raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None

@@ -1,0 +1,155 @@
+"""Load YAML safely with the line of every key, and report schema errors at those lines.
+
+Only PyYAML's safe loader is used: a tag such as ``!!python/object/apply`` is reported as an error
+and never constructed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from generator.problems import Problems, quote
+
+__all__ = ["YamlDoc", "load_yaml", "report_validation_error", "validate_doc"]
+
+Key = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A loaded YAML document and the file line of each key and list item."""
+
+    path: Path
+    data: Any
+    lines: dict[Key, int] = field(default_factory=dict)
+    start_line: int = 1
+
+    def line_of(self, key: Key) -> int:
+        """Return the line of ``key``, or of its closest parent that has one."""
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.lines:
+                return self.lines[key[:end]]
+        return self.start_line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that an impossible date stays text for the schema to report."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _walk(node: yaml.Node, prefix: Key, offset: int, lines: dict[Key, int],
+          path: Path, problems: Problems) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = prefix + (str(key_node.value),)
+            line = key_node.start_mark.line + offset
+            if key_node.value in seen:
+                problems.error(path, line, ".".join(map(str, key)), "each key once",
+                               f"a second {quote(key_node.value)}")
+            seen.add(key_node.value)
+            lines[key] = line
+            _walk(value_node, key, offset, lines, path, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[prefix + (index,)] = item.start_mark.line + offset
+            _walk(item, prefix + (index,), offset, lines, path, problems)
+
+
+def load_yaml(source: str, path: Path, problems: Problems, *, first_line: int = 1,
+              what: str = "YAML") -> YamlDoc | None:
+    """Load ``source`` (which starts at ``first_line`` of ``path``); None after an error."""
+    offset = first_line
+    loader = _Loader(source)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDoc(path, None, {}, first_line)
+        lines: dict[Key, int] = {}
+        _walk(node, (), offset, lines, path, problems)
+        return YamlDoc(path, loader.construct_document(node), lines, first_line)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        tag = (exc.problem or "").split("tag '")[-1].rstrip("'").replace("tag:yaml.org,2002:", "!!")
+        problems.error(path, mark.line + offset if mark else first_line, what,
+                       "plain YAML values (tags are never executed)", f"the tag {quote(tag)}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.error(path, mark.line + offset if mark else first_line, what, "valid YAML",
+                       f"a syntax error ({getattr(exc, 'problem', None) or exc})")
+    finally:
+        loader.dispose()
+    return None
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping of key: value",
+    "model_type": "a mapping of key: value",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date YYYY-MM-DD",
+    "date_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date YYYY-MM-DD",
+    "date_from_datetime_inexact": "a date YYYY-MM-DD",
+}
+
+
+def _describe(error: Any) -> tuple[str, str]:
+    """Turn one pydantic error into (expected, found) words."""
+    kind: str = error["type"]
+    ctx = error.get("ctx") or {}
+    found = quote(error["input"])
+    if kind == "missing":
+        return "a value", "nothing"
+    if kind == "extra_forbidden":
+        return "a known field (see docs/writing-articles.md)", "an unknown field"
+    if kind == "literal_error":
+        choices = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"one of {choices}", found
+    if kind == "string_pattern_mismatch":
+        return "a slug of lowercase letters, digits and single hyphens", found
+    if kind == "string_too_short":
+        limit = ctx.get("min_length", 1)
+        return ("non-empty text" if limit <= 1 else f"at least {limit} characters"), found
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters", f"{len(error['input'])} characters"
+    if kind == "string_type" and isinstance(error["input"], int | float):
+        return 'text (put numbers such as versions in quotes: "5.3")', found
+    if kind in _TYPE_WORDS:
+        return _TYPE_WORDS[kind], found
+    return str(error["msg"]), found
+
+
+def report_validation_error(exc: ValidationError, doc: YamlDoc, problems: Problems,
+                            *, prefix: Key = ()) -> None:
+    """Record each error of ``exc`` at the line of the key it is about."""
+    for error in exc.errors():
+        loc = prefix + tuple(error["loc"])
+        name = ".".join(str(part) for part in loc) or "document"
+        expected, found = _describe(error)
+        problems.error(doc.path, doc.line_of(loc), name, expected, found)
+
+
+def validate_doc(model: type[M], doc: YamlDoc, problems: Problems) -> M | None:
+    """Validate a loaded document against ``model``; record problems and return None if bad."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        report_validation_error(exc, doc, problems)
+        return None

@@ -1,0 +1,117 @@
+"""Declare every setting of kb-portal once, and load it from its layers.
+
+Layers, lowest first: the defaults declared in :class:`Settings`, the config file (``kb.toml`` in
+the working directory, or the file named by ``KB_CONFIG`` or ``--config``), ``KB_*`` environment
+variables (``KB_PORT=8080``), then explicit overrides (CLI options, or the mapping a test passes to
+``create_app``). The merged values are validated once; a bad value raises :class:`ConfigError`
+naming where it came from, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = ["ConfigError", "Settings", "load_settings", "DEFAULT_CONFIG_FILE"]
+
+DEFAULT_CONFIG_FILE = Path("kb.toml")
+ENV_PREFIX = "KB_"
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used; the message names its source."""
+
+
+class Settings(BaseModel):
+    """Every setting of the generator and the services, with its default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kb_dir: Path = Field(Path("kb"), description="Knowledge base folder (articles, categories…).")
+    mkdocs_config: Path = Field(Path("mkdocs.yml"), description="Base MkDocs configuration.")
+    site_dir: Path = Field(Path("site"), description="Where the public site is built.")
+    data_dir: Path = Field(Path("var"), description="Manifest, search index and local data.")
+    host: str = Field("127.0.0.1", min_length=1, description="Address `kb serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
+    threads: int = Field(8, ge=1, le=256, description="Request threads of `kb serve`.")
+
+
+def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in Settings.model_fields:
+        key = ENV_PREFIX + name.upper()
+        if key in environ:
+            values[name] = environ[key]
+            sources[name] = key
+    return values, sources
+
+
+def _file_layer(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: expected a readable TOML file, found {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: expected valid TOML, found an error: {exc}") from exc
+    section = data.get("kb", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: kb: expected a table, found {type(section).__name__}")
+    return dict(section), {name: f"{path}: {name}" for name in section}
+
+
+def _expected(name: str) -> str:
+    """Describe in words what the setting ``name`` accepts."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "one of " + ", ".join(Settings.model_fields)
+    if field.annotation is int:
+        low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+        high = next(m.le for m in field.metadata if hasattr(m, "le"))
+        return f"an integer from {low} to {high}"
+    if field.annotation is Path:
+        return "a path"
+    return "non-empty text"
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge defaults, config file, ``KB_*`` variables and overrides; validate once."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    if config_file is None and environ.get("KB_CONFIG"):
+        config_file = Path(environ["KB_CONFIG"])
+    if config_file is not None or DEFAULT_CONFIG_FILE.is_file():
+        file_values, file_sources = _file_layer(config_file or DEFAULT_CONFIG_FILE)
+        values.update(file_values)
+        sources.update(file_sources)
+
+    env_values, env_sources = _env_layer(environ)
+    values.update(env_values)
+    sources.update(env_sources)
+
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+            sources[name] = f"option {name}"
+
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "?"
+            found = "an unknown setting" if error["type"] == "extra_forbidden" else repr(error["input"])
+            lines.append(f"{sources.get(name, name)}: expected {_expected(name)}, found {found}")
+        raise ConfigError("\n".join(lines)) from None

@@ -1,0 +1,74 @@
+"""Flask helpers shared by both services and the portal: one JSON error shape for every endpoint.
+
+Every error body is ``{"error": {"code": "<snake_case>", "message": "<human>", "request_id": …}}``.
+This is the only module of :mod:`kbcore` that imports Flask.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+__all__ = ["ApiError", "error_response", "register_error_handlers", "request_id"]
+
+
+class ApiError(Exception):
+    """An error a view reports to the client, with a stable ``code`` and an HTTP status."""
+
+    def __init__(self, message: str, *, code: str = "bad_request", status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.headers = headers or {}
+
+
+def request_id() -> str:
+    """Return the id of the current request (from ``X-Request-Id`` or a fresh UUID)."""
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if 0 < len(given) <= 64 and given.isprintable() else str(uuid.uuid4())
+    return str(g.request_id)
+
+
+def error_response(code: str, message: str, status: int,
+                   headers: dict[str, str] | None = None) -> Response:
+    """Build the one JSON error body every endpoint uses."""
+    response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "payload_too_large",
+               415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+def register_error_handlers(app: Flask, *, api_prefix: str = "/") -> None:
+    """Answer every API error, expected or not, with the JSON error body (never a traceback).
+
+    Requests outside ``api_prefix`` (the portal's static pages) get a short plain-text error.
+    """
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.code, exc.message, exc.status, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if not request.path.startswith(api_prefix):
+            return Response(f"{status} {exc.name}\n", status, content_type="text/plain")
+        return error_response(_HTTP_CODES.get(status, "http_error"),
+                              exc.description or exc.name, status)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error in %s %s [%s]", request.method, request.path,
+                             request_id())
+        return error_response("internal_error", "The server failed to answer; try again.", 500)
