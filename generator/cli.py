@@ -46,6 +46,7 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
                         level=logging.INFO if verbose else logging.WARNING)
     # MkDocs logs every page at INFO; only its warnings matter to writers.
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 @cli.command()

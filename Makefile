@@ -1,0 +1,46 @@
+# Two commands do all set-up: `make run` and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: run build test lint check browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The project and its run-time dependencies.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# Plus the test and lint tools.
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+build: $(VENV)/.installed-run
+	$(BIN)/kb build
+
+run: build
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+
+check: $(VENV)/.installed-run
+	$(BIN)/kb check
+
+# Debian's Chromium (and CJK fonts for screenshots) for the browser tests.
+browser:
+	scripts/ensure-chromium
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf site site-internal var build .pytest_cache .mypy_cache .ruff_cache

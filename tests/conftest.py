@@ -1,0 +1,157 @@
+"""Shared fixtures: a scratch knowledge base, the sample site built once, the real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_KB = REPO / "kb"
+MKDOCS_YML = REPO / "mkdocs.yml"
+KB_BIN = Path(sys.executable).parent / "kb"
+
+GOOD_ARTICLE = """\
+---
+id: {id}
+title: 登录商家后台时提示密码错误
+summary: 修改密码策略后，收银员登录提示“用户名或密码错误”。
+type: troubleshooting
+lang: zh-Hans
+product: shopease
+versions: ["5.3"]
+category: account-login
+tags: [登录]
+keywords: [登陆不上]
+error_codes: [E1001]
+severity: high
+audience: public
+status: validated
+owner: li.na
+updated: 2026-10-01
+review_by: 2099-01-01
+{extra}---
+
+## 现象
+
+登录时提示“用户名或密码错误（E1001）”。
+
+## 环境
+
+轻舟商城 5.3。
+
+## 原因
+
+密码策略变更后旧密码失效。
+
+## 解决方法
+
+1. 重置密码。
+"""
+
+
+def article_text(id: str = "shopease-login-password", extra: str = "", **replace: str) -> str:
+    """Return a valid article, with front-matter lines replaced (``field="new value"``)."""
+    text = GOOD_ARTICLE.format(id=id, extra=extra)
+    for field, value in replace.items():
+        lines = text.split("\n")
+        lines = [f"{field}: {value}" if line.startswith(f"{field}:") else line for line in lines]
+        text = "\n".join(lines)
+    return text
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the caller's KB_* variables out of every test."""
+    for name in list(os.environ):
+        if name.startswith("KB_") and name != "KB_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """An empty knowledge base with the sample's categories, products and site settings."""
+    root = tmp_path / "kb"
+    (root / "articles").mkdir(parents=True)
+    for name in ("categories.yml", "products.yml", "site.yml"):
+        shutil.copy(SAMPLE_KB / name, root / name)
+    return root
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    """Write ``text`` to ``root/relative``, creating folders."""
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@dataclass(frozen=True)
+class Built:
+    site_dir: Path
+    data_dir: Path
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sample knowledge base built once, through the CLI, for the whole session."""
+    out = tmp_path_factory.mktemp("sample")
+    result = CliRunner().invoke(cli, [
+        "build", "--kb", str(SAMPLE_KB), "--site-dir", str(out / "site"),
+        "--data-dir", str(out / "var"),
+    ])
+    assert result.exit_code == 0, result.output
+    return Built(out / "site", out / "var")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def server(built_sample: Built) -> Iterator[str]:
+    """`kb serve` running for real on a free port; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(KB_BIN), "serve", "--port", str(port), "--site-dir", str(built_sample.site_dir),
+         "--data-dir", str(built_sample.data_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/api/health")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
