@@ -72,15 +72,17 @@ def _progress_plugin(progress: Progress) -> Any:
 def _mkdocs_config(plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path,
                    progress: Progress | None) -> Any:
     from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.exceptions import MkDocsException
 
     if not config_file.is_file():
         raise BuildError(f"{config_file}: expected the site's MkDocs configuration, found no file")
-    try:
-        config = load_config(str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir),
-                             nav=plan.nav)
-    except ConfigurationError as exc:
-        raise BuildError(f"{config_file}: {exc}") from None
+    # MkDocs logs each configuration error, then aborts with a count: keep the messages.
+    with _collect_errors("mkdocs") as messages:
+        try:
+            config = load_config(str(config_file), docs_dir=str(docs_dir),
+                                 site_dir=str(site_dir), nav=plan.nav)
+        except MkDocsException as exc:
+            raise BuildError(f"{config_file}: " + "; ".join(messages or [str(exc)])) from None
     for extension in REQUIRED_EXTENSIONS:
         if extension not in config.markdown_extensions:
             config.markdown_extensions.append(extension)
@@ -88,6 +90,24 @@ def _mkdocs_config(plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: 
     if progress is not None:
         config.plugins["kb-progress"] = _progress_plugin(progress)
     return config
+
+
+@contextmanager
+def _collect_errors(logger_name: str) -> Iterator[list[str]]:
+    """Collect the messages of errors logged to ``logger_name`` while the block runs."""
+    messages: list[str] = []
+
+    class Collector(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Collector(logging.ERROR)
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
 
 
 @contextmanager

@@ -46,7 +46,6 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
                         level=logging.INFO if verbose else logging.WARNING)
     # MkDocs logs every page at INFO; only its warnings matter to writers.
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("jieba").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 @cli.command()
@@ -68,8 +67,12 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
 def build(ctx: click.Context, kb_dir: Path | None, site_dir: Path | None,
           data_dir: Path | None, strict: bool) -> None:
     """Check the articles, then build the portal and its manifest."""
+    import jieba
+
     from generator.build import build_site
 
+    # jieba (used by Material's search for Chinese) logs its dictionary loading at DEBUG.
+    jieba.setLogLevel(logging.INFO if ctx.find_root().params["verbose"] else logging.WARNING)
     settings = _settings(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
     result = run_checks(settings.kb_dir)
     _report(result, strict=strict)

@@ -140,14 +140,16 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(built_sample: Built) -> Iterator[str]:
+def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kb serve` running for real on a free port; yields its base URL."""
     port = free_port()
-    proc = subprocess.Popen(
-        [str(KB_BIN), "serve", "--port", str(port), "--site-dir", str(built_sample.site_dir),
-         "--data-dir", str(built_sample.data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(KB_BIN), "serve", "--port", str(port), "--site-dir",
+             str(built_sample.site_dir), "--data-dir", str(built_sample.data_dir)],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/api/health")
@@ -155,3 +157,4 @@ def server(built_sample: Built) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        print(log.read_text("utf-8", errors="replace"))

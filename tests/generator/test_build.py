@@ -1,0 +1,227 @@
+"""`kb build`: the site, what it leaves out, the manifest, and the previous site on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import cli
+from generator.knowledge import load_knowledge_base
+from generator.problems import Problems
+from tests.conftest import MKDOCS_YML, SAMPLE_KB, article_text, write
+
+
+@pytest.fixture(scope="module")
+def sample():
+    kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
+    return kb
+
+
+def site_text(site_dir: Path) -> str:
+    """Every text file of the built site, concatenated (HTML, JSON, XML, JS)."""
+    parts = []
+    for path in sorted(site_dir.rglob("*")):
+        if path.is_file() and path.suffix in {".html", ".json", ".xml", ".js", ".txt"}:
+            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def test_every_published_public_article_has_a_page(built_sample, sample):
+    public = [a for a in sample.articles
+              if a.meta.audience == "public" and a.meta.status != "draft"]
+    assert len(public) >= 50
+    for article in public:
+        page = built_sample.site_dir / "articles" / article.id / "index.html"
+        assert page.is_file(), article.id
+        assert article.meta.title.replace('"', "&quot;")[:20] in page.read_text(encoding="utf-8")
+    for page in ["index.html", "404.html", "tags/index.html", "sitemap.xml",
+                 "search/search_index.json"]:
+        assert (built_sample.site_dir / page).is_file(), page
+    for category in sample.categories:
+        assert (built_sample.site_dir / "categories" / category / "index.html").is_file()
+    for product in sample.products:
+        assert (built_sample.site_dir / "products" / product / "index.html").is_file()
+
+
+def unique_phrases(body: str) -> list[str]:
+    """Long plain-text runs of an article body, to look for in the built site."""
+    runs = re.findall(r"[^\s`*_\[\]()#>|!:：，。“”、；（）]{12,}", body)
+    return runs[:8]
+
+
+def test_internal_and_draft_articles_appear_nowhere(built_sample, sample):
+    hidden = [a for a in sample.articles
+              if a.meta.audience == "internal" or a.meta.status == "draft"]
+    assert len(hidden) >= 5
+    text = site_text(built_sample.site_dir)
+    for article in hidden:
+        assert article.id not in text, article.id
+        assert article.meta.title not in text, article.id
+        phrases = unique_phrases(article.body)
+        assert phrases, article.id
+        for phrase in phrases:
+            shared = [a.id for a in sample.articles if phrase in a.body and a is not article
+                      and a.meta.audience == "public" and a.meta.status != "draft"]
+            if not shared:
+                assert phrase not in text, (article.id, phrase)
+
+
+def test_manifest_lists_published_public_articles(built_sample, sample):
+    manifest = json.loads((built_sample.data_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["audience"] == "public"
+    expected = sorted(a.id for a in sample.articles
+                      if a.meta.audience == "public" and a.meta.status != "draft")
+    assert [e["id"] for e in manifest["articles"]] == expected
+    by_id = {a.id: a for a in sample.articles}
+    for entry in manifest["articles"]:
+        meta = by_id[entry["id"]].meta
+        assert entry == {
+            "id": meta.id, "url": f"/articles/{meta.id}/", "title": meta.title,
+            "lang": meta.lang, "audience": "public", "status": meta.status,
+            "product": meta.product, "type": meta.type, "category": meta.category,
+        }
+
+
+def test_article_page_shows_metadata_translations_and_help(built_sample, sample):
+    original = next(a for a in sample.articles if a.meta.lang == "zh-Hans" and any(
+        t.meta.translation_of == a.id for t in sample.articles) and a.meta.error_codes)
+    translations = [t for t in sample.articles if t.meta.translation_of == original.id]
+    html = (built_sample.site_dir / "articles" / original.id / "index.html").read_text("utf-8")
+    product = sample.products[original.meta.product]
+    assert product.name.zh_hans in html
+    for version in original.meta.versions:
+        assert version in html
+    assert original.meta.updated.isoformat() in html
+    assert "kb-type" in html and f"kb-severity-{original.meta.severity}" in html
+    assert f"kb-status-{original.meta.status}" in html
+    for code in original.meta.error_codes:
+        assert code.replace('"', "&quot;") in html or code in html
+    for translation in translations:
+        assert f'href="../{translation.id}/"' in html
+        other = (built_sample.site_dir / "articles" / translation.id / "index.html").read_text(
+            "utf-8")
+        assert f'href="../{original.id}/"' in other
+    assert "仍需帮助？" in html
+    for channel in sample.site.support_channels:
+        assert channel.contact in html
+    assert "相关文章" in html
+
+
+def test_english_article_speaks_english(built_sample, sample):
+    article = next(a for a in sample.articles if a.meta.lang == "en"
+                   and a.meta.audience == "public" and a.meta.status != "draft")
+    html = (built_sample.site_dir / "articles" / article.id / "index.html").read_text("utf-8")
+    assert "Still need help?" in html and "仍需帮助" not in html
+    assert 'lang="en"' in html
+
+
+def test_archived_article_keeps_its_url_with_a_notice(built_sample, sample):
+    archived = [a for a in sample.articles if a.meta.status == "archived"]
+    assert archived
+    home = (built_sample.site_dir / "index.html").read_text("utf-8")
+    for article in archived:
+        html = (built_sample.site_dir / "articles" / article.id / "index.html").read_text("utf-8")
+        assert "本文已归档" in html or "Archived article" in html
+        category = (built_sample.site_dir / "categories" / article.meta.category /
+                    "index.html").read_text("utf-8")
+        assert article.id not in category and article.id not in home
+
+
+def test_site_loads_nothing_from_other_hosts(built_sample):
+    for page in built_sample.site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", html):
+            assert not re.search(r"(?:src|href)=\"(?:https?:)?//", tag), (page, tag)
+    for css in built_sample.site_dir.rglob("*.css"):
+        assert "fonts.googleapis" not in css.read_text(encoding="utf-8")
+
+
+def test_tag_pages_list_their_articles(built_sample, sample):
+    index = (built_sample.site_dir / "tags" / "index.html").read_text("utf-8")
+    tags = {t for a in sample.articles if a.meta.audience == "public"
+            and a.meta.status in ("validated", "unvalidated") for t in a.meta.tags}
+    for tag in tags:
+        assert tag in index
+
+
+def build(runner, kb_dir: Path, out: Path, *extra: str):
+    return runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir", str(out / "site"),
+                               "--data-dir", str(out / "var"), *extra])
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failed_build_leaves_the_previous_site_untouched(runner, kb_dir, tmp_path):
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
+    assert build(runner, kb_dir, tmp_path).exit_code == 0
+    before = snapshot(tmp_path / "site")
+
+    # A check error stops the build before MkDocs runs.
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(type="guide"))
+    result = build(runner, kb_dir, tmp_path)
+    assert result.exit_code == 1
+    assert "check failed: 1 error" in result.stderr
+    assert snapshot(tmp_path / "site") == before
+
+    # A failure inside MkDocs (a broken base configuration) too.
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(title="新标题"))
+    broken = tmp_path / "mkdocs.yml"
+    broken.write_text(MKDOCS_YML.read_text("utf-8").replace("name: material", "name: nope"))
+    result = runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir",
+                                 str(tmp_path / "site"), "--data-dir", str(tmp_path / "var")],
+                           env={"KB_MKDOCS_CONFIG": str(broken)})
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"Error: {broken}:" in result.stderr
+    assert snapshot(tmp_path / "site") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_build_does_not_rewrite_the_base_configuration(runner, kb_dir, tmp_path):
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
+    before = MKDOCS_YML.read_bytes()
+    custom = tmp_path / "mkdocs.yml"
+    custom.write_text(MKDOCS_YML.read_text("utf-8").replace("site_name: 青禾软件帮助中心",
+                                                            "site_name: 测试门户"))
+    result = runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir",
+                                 str(tmp_path / "site"), "--data-dir", str(tmp_path / "var")],
+                           env={"KB_MKDOCS_CONFIG": str(custom)})
+    assert result.exit_code == 0, result.output
+    assert MKDOCS_YML.read_bytes() == before
+    assert "测试门户" in (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert custom.read_text("utf-8").count("测试门户") == 1
+
+
+def test_rebuild_replaces_the_site(runner, kb_dir, tmp_path):
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
+    assert build(runner, kb_dir, tmp_path).exit_code == 0
+    (tmp_path / "site" / "stale.html").write_text("old")
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(status="draft"))
+    assert build(runner, kb_dir, tmp_path).exit_code == 0
+    assert not (tmp_path / "site" / "stale.html").exists()
+    assert not (tmp_path / "site" / "articles" / "shopease-login-password").exists()
+    manifest = json.loads((tmp_path / "var" / "manifest.json").read_text("utf-8"))
+    assert manifest["articles"] == []
+
+
+def test_links_and_files_are_rewritten(runner, kb_dir, tmp_path):
+    write(kb_dir, "articles/a/shopease-other.md", article_text(id="shopease-other"))
+    write(kb_dir, "files/diagram.txt", "diagram")
+    write(kb_dir, "articles/b/shopease-login-password.md", article_text()
+          + "\n[other](../a/shopease-other.md#原因) [file](../../files/diagram.txt)\n")
+    assert build(runner, kb_dir, tmp_path).exit_code == 0
+    html = (tmp_path / "site" / "articles" / "shopease-login-password" / "index.html").read_text(
+        "utf-8")
+    assert 'href="../shopease-other/#原因"' in html
+    assert 'href="../../kb-files/files/diagram.txt"' in html
+    assert (tmp_path / "site" / "kb-files" / "files" / "diagram.txt").read_text() == "diagram"
+    shutil.rmtree(tmp_path / "site")
