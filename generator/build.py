@@ -1,4 +1,4 @@
-"""Build the portal: stage the planned pages, run MkDocs + Material, swap the site in, write the manifest.
+"""Build the portal: stage the pages, run MkDocs + Material, swap the site in, write the manifest.
 
 The site is built into a temporary folder beside ``site_dir`` and moved into place only when the
 whole build succeeded, so a failed build leaves the previous site exactly as it was.
@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kbcore.manifest import Manifest, ManifestEntry, write_manifest
-
 from generator.errors import BuildError
 from generator.knowledge import KnowledgeBase
 from generator.pages import Audience, SitePlan, plan_site
+from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 
 __all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
 
@@ -59,7 +58,7 @@ def _stage(plan: SitePlan, docs_dir: Path) -> None:
 def _progress_plugin(progress: Progress) -> Any:
     from mkdocs.plugins import BasePlugin
 
-    class ProgressPlugin(BasePlugin):  # type: ignore[misc,type-arg]
+    class ProgressPlugin(BasePlugin):  # type: ignore[no-untyped-call,type-arg]
         """Advance the build's progress bar once per rendered page."""
 
         def on_post_page(self, output: str, **kwargs: Any) -> str:
@@ -69,8 +68,9 @@ def _progress_plugin(progress: Progress) -> Any:
     return ProgressPlugin()
 
 
-def _mkdocs_config(plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path,
-                   progress: Progress | None) -> Any:
+def _mkdocs_config(
+    plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path, progress: Progress | None
+) -> Any:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
@@ -79,8 +79,9 @@ def _mkdocs_config(plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: 
     # MkDocs logs each configuration error, then aborts with a count: keep the messages.
     with _collect_errors("mkdocs") as messages:
         try:
-            config = load_config(str(config_file), docs_dir=str(docs_dir),
-                                 site_dir=str(site_dir), nav=plan.nav)
+            config = load_config(
+                str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=plan.nav
+            )
         except MkDocsException as exc:
             raise BuildError(f"{config_file}: " + "; ".join(messages or [str(exc)])) from None
     for extension in REQUIRED_EXTENSIONS:
@@ -131,17 +132,32 @@ def _swap_in(new: Path, target: Path) -> None:
 
 def _manifest(plan: SitePlan, audience: Audience) -> Manifest:
     entries = [
-        ManifestEntry(id=a.id, url=a.url, title=a.meta.title, lang=a.meta.lang,
-                      audience=a.meta.audience, status=a.meta.status,  # type: ignore[arg-type]
-                      product=a.meta.product, type=a.meta.type, category=a.meta.category)
+        ManifestEntry(
+            id=a.id,
+            url=a.url,
+            title=a.meta.title,
+            lang=a.meta.lang,
+            audience=a.meta.audience,
+            status=a.meta.status,
+            product=a.meta.product,
+            type=a.meta.type,
+            category=a.meta.category,
+        )
         for a in sorted(plan.articles, key=lambda a: a.id)
     ]
     return Manifest(audience=audience, built_at=datetime.now(UTC), articles=entries)
 
 
-def build_site(kb: KnowledgeBase, *, config_file: Path, site_dir: Path, data_dir: Path,
-               audience: Audience = "public", progress: Progress | None = None,
-               on_start: Callable[[int], None] | None = None) -> BuildResult:
+def build_site(
+    kb: KnowledgeBase,
+    *,
+    config_file: Path,
+    site_dir: Path,
+    data_dir: Path,
+    audience: Audience = "public",
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> BuildResult:
     """Build the site for ``audience`` into ``site_dir`` and its manifest into ``data_dir``.
 
     ``on_start`` is told the number of pages before rendering starts; ``progress`` is called
@@ -153,8 +169,10 @@ def build_site(kb: KnowledgeBase, *, config_file: Path, site_dir: Path, data_dir
     plan = plan_site(kb, audience=audience)
     if on_start is not None:
         on_start(len(plan.pages))
-    with tempfile.TemporaryDirectory(prefix="kb-docs-") as docs, \
-            _sibling_dir(site_dir, "building") as building:
+    with (
+        tempfile.TemporaryDirectory(prefix="kb-docs-") as docs,
+        _sibling_dir(site_dir, "building") as building,
+    ):
         output = building / "site"
         _stage(plan, Path(docs))
         config = _mkdocs_config(plan, config_file, Path(docs), output, progress)
@@ -163,8 +181,9 @@ def build_site(kb: KnowledgeBase, *, config_file: Path, site_dir: Path, data_dir
         except MkDocsException as exc:
             raise BuildError(f"MkDocs could not build the site: {exc}") from None
         except OSError as exc:
-            raise BuildError(f"{exc.filename or site_dir}: could not write the site: "
-                             f"{exc.strerror}") from None
+            raise BuildError(
+                f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
+            ) from None
         _swap_in(output, site_dir)
     manifest_path = write_manifest(_manifest(plan, audience), data_dir)
     return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles))

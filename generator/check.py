@@ -25,8 +25,10 @@ class CheckResult:
         """One line: how many errors and warnings in how many articles."""
         files = self.kb.article_files if self.kb else 0
         errors, warnings = len(self.problems.errors), len(self.problems.warnings)
-        return (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-                f" in {files} article{'s' * (files != 1)}")
+        return (
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            f" in {files} article{'s' * (files != 1)}"
+        )
 
     def raise_if_failed(self, *, strict: bool) -> KnowledgeBase:
         """Return the knowledge base, or raise :class:`CheckFailed` with the summary."""

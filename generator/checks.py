@@ -28,15 +28,21 @@ _ARTICLE_URL = re.compile(r"^/articles/([a-z0-9-]+)/?$")
 class LinkTarget:
     """Where a relative link inside an article points: an article or a file under ``kb/``."""
 
-    def __init__(self, *, article: Article | None = None, file: Path | None = None,
-                 fragment: str = "") -> None:
+    def __init__(
+        self, *, article: Article | None = None, file: Path | None = None, fragment: str = ""
+    ) -> None:
         self.article = article
         self.file = file
         self.fragment = fragment
 
 
-def resolve_link(kb: KnowledgeBase, source: Article, target: str,
-                 by_path: dict[Path, Article], by_id: dict[str, Article]) -> LinkTarget | None:
+def resolve_link(
+    kb: KnowledgeBase,
+    source: Article,
+    target: str,
+    by_path: dict[Path, Article],
+    by_id: dict[str, Article],
+) -> LinkTarget | None:
     """Resolve a link target of ``source``; None if it points at nothing that exists.
 
     External URLs and same-page anchors resolve to an empty :class:`LinkTarget`.
@@ -50,7 +56,9 @@ def resolve_link(kb: KnowledgeBase, source: Article, target: str,
         return LinkTarget(article=found, fragment=parts.fragment) if found else None
     if parts.path.startswith("/"):
         return None
-    relative = posixpath.normpath(posixpath.join(source.path.parent.as_posix(), unquote(parts.path)))
+    relative = posixpath.normpath(
+        posixpath.join(source.path.parent.as_posix(), unquote(parts.path))
+    )
     path = Path(relative)
     if path in by_path:
         return LinkTarget(article=by_path[path], fragment=parts.fragment)
@@ -64,40 +72,64 @@ def resolve_link(kb: KnowledgeBase, source: Article, target: str,
 def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, today: date) -> None:
     meta, path, line_of = article.meta, article.path, article.front.line_of
     if path.stem != meta.id:
-        problems.warning(path, line_of(("id",)), "id", f"the file to be named {meta.id}.md",
-                         quote(path.name))
+        problems.warning(
+            path, line_of(("id",)), "id", f"the file to be named {meta.id}.md", quote(path.name)
+        )
     if meta.category not in kb.categories:
-        problems.error(path, line_of(("category",)), "category",
-                       "one of " + ", ".join(kb.categories) + " (kb/categories.yml)",
-                       quote(meta.category))
+        problems.error(
+            path,
+            line_of(("category",)),
+            "category",
+            "one of " + ", ".join(kb.categories) + " (kb/categories.yml)",
+            quote(meta.category),
+        )
     product = kb.products.get(meta.product)
     if product is None:
-        problems.error(path, line_of(("product",)), "product",
-                       "one of " + ", ".join(kb.products) + " (kb/products.yml)",
-                       quote(meta.product))
+        problems.error(
+            path,
+            line_of(("product",)),
+            "product",
+            "one of " + ", ".join(kb.products) + " (kb/products.yml)",
+            quote(meta.product),
+        )
     else:
         for index, version in enumerate(meta.versions):
             if product.versions and version not in product.versions:
-                problems.warning(path, line_of(("versions", index)), f"versions.{index}",
-                                 f"a supported version of {meta.product} ("
-                                 + ", ".join(product.versions) + ")", quote(version))
+                problems.warning(
+                    path,
+                    line_of(("versions", index)),
+                    f"versions.{index}",
+                    f"a supported version of {meta.product} (" + ", ".join(product.versions) + ")",
+                    quote(version),
+                )
     if meta.review_by is not None and meta.review_by < today and meta.status != "archived":
-        problems.warning(path, line_of(("review_by",)), "review_by",
-                         f"a date after today ({today.isoformat()})",
-                         meta.review_by.isoformat())
+        problems.warning(
+            path,
+            line_of(("review_by",)),
+            "review_by",
+            f"a date after today ({today.isoformat()})",
+            meta.review_by.isoformat(),
+        )
 
-    present = {section_key(h.text) for h in headings(article.body, article.body_line)
-               if h.level == 2}
+    present = {
+        section_key(h.text) for h in headings(article.body, article.body_line) if h.level == 2
+    }
     missing = [key for key in REQUIRED_SECTIONS[meta.type] if key not in present]
     for key in missing:
-        problems.error(path, article.body_line, "body",
-                       f"a '## {section_heading(key, meta.lang)}' section ({meta.type} articles "
-                       "need " + ", ".join(section_heading(k, meta.lang)
-                                           for k in REQUIRED_SECTIONS[meta.type]) + ")",
-                       "none")
+        problems.error(
+            path,
+            article.body_line,
+            "body",
+            f"a '## {section_heading(key, meta.lang)}' section ({meta.type} articles "
+            "need "
+            + ", ".join(section_heading(k, meta.lang) for k in REQUIRED_SECTIONS[meta.type])
+            + ")",
+            "none",
+        )
     for unsafe in unsafe_html(article.body, article.body_line):
-        problems.error(path, unsafe.line, "body", "Markdown or inert HTML (no scripts)",
-                       unsafe.what)
+        problems.error(
+            path, unsafe.line, "body", "Markdown or inert HTML (no scripts)", unsafe.what
+        )
 
 
 def _check_links(kb: KnowledgeBase, problems: Problems) -> None:
@@ -109,18 +141,31 @@ def _check_links(kb: KnowledgeBase, problems: Problems) -> None:
                 continue  # reported as unsafe HTML
             target = resolve_link(kb, article, link.target, by_path, by_id)
             if target is None:
-                problems.error(article.path, link.line, "link",
-                               "an existing article or file under " + str(kb.root),
-                               quote(link.target))
+                problems.error(
+                    article.path,
+                    link.line,
+                    "link",
+                    "an existing article or file under " + str(kb.root),
+                    quote(link.target),
+                )
             elif target.article is not None:
                 other = target.article.meta
                 if not other.published:
-                    problems.error(article.path, link.line, "link",
-                                   "a published article", f"the draft {quote(other.id)}")
+                    problems.error(
+                        article.path,
+                        link.line,
+                        "link",
+                        "a published article",
+                        f"the draft {quote(other.id)}",
+                    )
                 elif article.meta.audience == "public" and other.audience == "internal":
-                    problems.error(article.path, link.line, "link",
-                                   "a public article (public pages never point at internal ones)",
-                                   f"the internal article {quote(other.id)}")
+                    problems.error(
+                        article.path,
+                        link.line,
+                        "link",
+                        "a public article (public pages never point at internal ones)",
+                        f"the internal article {quote(other.id)}",
+                    )
 
 
 def _check_translations(kb: KnowledgeBase, problems: Problems) -> None:
@@ -133,40 +178,65 @@ def _check_translations(kb: KnowledgeBase, problems: Problems) -> None:
             continue
         original = by_id.get(meta.translation_of)
         if original is None:
-            problems.error(article.path, line, "translation_of", "the id of an existing article",
-                           quote(meta.translation_of))
+            problems.error(
+                article.path,
+                line,
+                "translation_of",
+                "the id of an existing article",
+                quote(meta.translation_of),
+            )
         elif original.id == meta.id:
-            problems.error(article.path, line, "translation_of", "the id of another article",
-                           "its own id")
+            problems.error(
+                article.path, line, "translation_of", "the id of another article", "its own id"
+            )
         elif original.meta.translation_of is not None:
-            problems.error(article.path, line, "translation_of",
-                           f"the original article ({quote(original.meta.translation_of)})",
-                           f"{quote(original.id)}, itself a translation")
+            problems.error(
+                article.path,
+                line,
+                "translation_of",
+                f"the original article ({quote(original.meta.translation_of)})",
+                f"{quote(original.id)}, itself a translation",
+            )
         elif original.meta.lang == meta.lang:
-            problems.error(article.path, line, "translation_of",
-                           f"an article in another language than {meta.lang}",
-                           f"{quote(original.id)} in {original.meta.lang}")
+            problems.error(
+                article.path,
+                line,
+                "translation_of",
+                f"an article in another language than {meta.lang}",
+                f"{quote(original.id)} in {original.meta.lang}",
+            )
         elif original.meta.audience != meta.audience:
-            problems.error(article.path, line, "translation_of",
-                           f"an article with the same audience ({meta.audience})",
-                           f"{quote(original.id)} ({original.meta.audience})")
+            problems.error(
+                article.path,
+                line,
+                "translation_of",
+                f"an article with the same audience ({meta.audience})",
+                f"{quote(original.id)} ({original.meta.audience})",
+            )
         else:
             versions[original.id][meta.lang].append(article)
     for original_id, by_lang in versions.items():
         for lang, group in by_lang.items():
             for extra in group[1:]:
-                problems.error(extra.path, extra.front.line_of(("lang",)), "lang",
-                               f"one {lang} version of {quote(original_id)}",
-                               f"another one in {group[0].path}")
+                problems.error(
+                    extra.path,
+                    extra.front.line_of(("lang",)),
+                    "lang",
+                    f"one {lang} version of {quote(original_id)}",
+                    f"another one in {group[0].path}",
+                )
         original = by_id.get(original_id)
         if original is None:
             continue
         for index, lang in enumerate(original.meta.translate):
             if lang not in by_lang:
-                problems.warning(original.path,
-                                 original.front.line_of(("translate", index)),
-                                 f"translate.{index}", f"a translation into {lang}",
-                                 "none yet")
+                problems.warning(
+                    original.path,
+                    original.front.line_of(("translate", index)),
+                    f"translate.{index}",
+                    f"a translation into {lang}",
+                    "none yet",
+                )
 
 
 def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
@@ -174,9 +244,13 @@ def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
     for article in kb.articles:
         first = seen.setdefault(article.id, article)
         if first is not article:
-            problems.error(article.path, article.front.line_of(("id",)), "id",
-                           "an id no other article uses",
-                           f"{quote(article.id)}, already the id of {first.path}")
+            problems.error(
+                article.path,
+                article.front.line_of(("id",)),
+                "id",
+                "an id no other article uses",
+                f"{quote(article.id)}, already the id of {first.path}",
+            )
 
 
 def check_knowledge_base(kb: KnowledgeBase, problems: Problems, *, today: date) -> None:

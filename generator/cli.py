@@ -34,16 +34,22 @@ def _report(result: CheckResult, *, strict: bool) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", type=PATH, default=None,
-              help="Config file (TOML). Default: kb.toml if present, or $KB_CONFIG.")
+@click.option(
+    "--config",
+    type=PATH,
+    default=None,
+    help="Config file (TOML). Default: kb.toml if present, or $KB_CONFIG.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show MkDocs' own messages.")
 @click.version_option(__version__, prog_name="kb")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
     """Build and serve a self-service help portal from Markdown case articles."""
     ctx.obj = config
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(
+        format="%(levelname)s %(name)s: %(message)s",
+        level=logging.INFO if verbose else logging.WARNING,
+    )
     # MkDocs logs every page at INFO; only its warnings matter to writers.
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
 
@@ -64,8 +70,13 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
 @click.option("--data-dir", type=PATH, help="Where to write the manifest (default var/).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.pass_context
-def build(ctx: click.Context, kb_dir: Path | None, site_dir: Path | None,
-          data_dir: Path | None, strict: bool) -> None:
+def build(
+    ctx: click.Context,
+    kb_dir: Path | None,
+    site_dir: Path | None,
+    data_dir: Path | None,
+    strict: bool,
+) -> None:
     """Check the articles, then build the portal and its manifest."""
     import jieba
 
@@ -85,14 +96,21 @@ def build(ctx: click.Context, kb_dir: Path | None, site_dir: Path | None,
         bar.__enter__()
 
     try:
-        built = build_site(result.kb, config_file=settings.mkdocs_config,
-                           site_dir=settings.site_dir, data_dir=settings.data_dir,
-                           on_start=start, progress=lambda n: bar.update(n))
+        built = build_site(
+            result.kb,
+            config_file=settings.mkdocs_config,
+            site_dir=settings.site_dir,
+            data_dir=settings.data_dir,
+            on_start=start,
+            progress=lambda n: bar.update(n),
+        )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"Built {built.articles} articles ({built.pages} pages) into {built.site_dir}; "
-               f"manifest {built.manifest_path}")
+    click.echo(
+        f"Built {built.articles} articles ({built.pages} pages) into {built.site_dir}; "
+        f"manifest {built.manifest_path}"
+    )
 
 
 @cli.command()
@@ -101,8 +119,13 @@ def build(ctx: click.Context, kb_dir: Path | None, site_dir: Path | None,
 @click.option("--site-dir", type=PATH, help="Built site to serve (default site/).")
 @click.option("--data-dir", type=PATH, help="Data folder with the manifest (default var/).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, site_dir: Path | None,
-          data_dir: Path | None) -> None:
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    site_dir: Path | None,
+    data_dir: Path | None,
+) -> None:
     """Serve the built portal and its API from one process."""
     import waitress
 
@@ -112,10 +135,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None, site_dir: Path
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
     app = create_portal_app(settings)
-    click.echo(f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
-               " (Ctrl+C to stop)")
+    click.echo(
+        f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
+        " (Ctrl+C to stop)"
+    )
     try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                       ident="kb-portal", _quiet=True)
+        waitress.serve(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="kb-portal",
+            _quiet=True,
+        )
     except OSError as exc:
         raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None

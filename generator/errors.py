@@ -1,8 +1,8 @@
 """Errors the `kb` command reports to writers as one clean line, never a traceback.
 
-    KbError (click.ClickException)
-     ├── CheckFailed   the knowledge base has errors (or warnings under --strict)
-     └── BuildError    MkDocs or the file system failed while building the site
+KbError (click.ClickException)
+ ├── CheckFailed   the knowledge base has errors (or warnings under --strict)
+ └── BuildError    MkDocs or the file system failed while building the site
 """
 
 from __future__ import annotations

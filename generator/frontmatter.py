@@ -104,8 +104,11 @@ def parse_file(path: Path, text: str, problems: Problems) -> ParsedFile | None:
     if split is None:
         first = text.splitlines()[0] if text.strip() else ""
         problems.error(
-            path, 1, "front matter",
-            "a YAML block between '---' lines at the top of the file", quote(first),
+            path,
+            1,
+            "front matter",
+            "a YAML block between '---' lines at the top of the file",
+            quote(first),
         )
         return None
     front, body, body_line = split

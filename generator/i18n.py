@@ -28,8 +28,11 @@ _STRINGS: dict[str, dict[Lang, str]] = {
     "error_codes": {"zh-Hans": "错误代码", "zh-Hant": "錯誤代碼", "en": "Error codes"},
     "category": {"zh-Hans": "分类", "zh-Hant": "分類", "en": "Category"},
     "related": {"zh-Hans": "相关文章", "zh-Hant": "相關文章", "en": "Related articles"},
-    "translations": {"zh-Hans": "其他语言版本", "zh-Hant": "其他語言版本",
-                     "en": "Also available in"},
+    "translations": {
+        "zh-Hans": "其他语言版本",
+        "zh-Hant": "其他語言版本",
+        "en": "Also available in",
+    },
     "help.title": {"zh-Hans": "仍需帮助？", "zh-Hant": "仍需協助？", "en": "Still need help?"},
     "help.intro": {
         "zh-Hans": "如果本文没有解决您的问题，请通过以下方式联系我们，并告知文章编号",
@@ -45,7 +48,7 @@ _STRINGS: dict[str, dict[Lang, str]] = {
         "zh-Hans": "本文不再维护，内容可能不适用于当前版本。请搜索最新的解决方法。",
         "zh-Hant": "本文不再維護，內容可能不適用於目前版本。請搜尋最新的解決方法。",
         "en": "This article is no longer maintained and may not apply to current versions. "
-              "Search for a current solution.",
+        "Search for a current solution.",
     },
     "unvalidated.notice": {
         "zh-Hans": "本文的解决方法尚待更多案例验证。",

@@ -127,8 +127,9 @@ M = TypeVar("M", bound=BaseModel)
 def _load_settings_file(path: Path, model: type[M], problems: Problems) -> M | None:
     """Load and validate one of the knowledge base's own YAML files."""
     if not path.is_file():
-        problems.error(path, 1, "file", "a YAML file (see docs/writing-articles.md)",
-                       "no such file")
+        problems.error(
+            path, 1, "file", "a YAML file (see docs/writing-articles.md)", "no such file"
+        )
         return None
     try:
         text = path.read_text(encoding="utf-8")
@@ -164,8 +165,13 @@ def load_knowledge_base(root: Path, problems: Problems) -> KnowledgeBase | None:
     that fail to load are left out of the result and reported.
     """
     if not (root / "articles").is_dir():
-        problems.error(root / "articles", 1, "folder", "a folder of articles",
-                       "no such folder" if not root.exists() else "no articles/ folder in it")
+        problems.error(
+            root / "articles",
+            1,
+            "folder",
+            "a folder of articles",
+            "no such folder" if not root.exists() else "no articles/ folder in it",
+        )
         return None
     categories = _load_settings_file(root / "categories.yml", Categories, problems)
     products = _load_settings_file(root / "products.yml", Products, problems)

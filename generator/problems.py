@@ -31,7 +31,9 @@ class Problem:
     level: Level = "error"
 
     def __str__(self) -> str:
-        text = f"{self.path}:{self.line}: {self.field}: expected {self.expected}, found {self.found}"
+        text = (
+            f"{self.path}:{self.line}: {self.field}: expected {self.expected}, found {self.found}"
+        )
         return text + (" (warning)" if self.level == "warning" else "")
 
 

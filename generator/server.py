@@ -1,4 +1,4 @@
-"""The one-process portal of `kb serve`: the built static site at ``/`` and the API under ``/api/``."""
+"""The one-process portal of `kb serve`: the built site at ``/`` and the API under ``/api/``."""
 
 from __future__ import annotations
 
@@ -44,8 +44,13 @@ def create_portal_app(settings: Settings) -> Flask:
             manifest = read_manifest(settings.data_dir)
         except ManifestError as exc:
             return error_response("not_built", str(exc), 503)
-        return jsonify({"status": "ok", "articles": len(manifest.articles),
-                        "built_at": manifest.built_at.isoformat()})
+        return jsonify(
+            {
+                "status": "ok",
+                "articles": len(manifest.articles),
+                "built_at": manifest.built_at.isoformat(),
+            }
+        )
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

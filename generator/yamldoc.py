@@ -41,26 +41,32 @@ class YamlDoc:
 class _Loader(yaml.SafeLoader):
     """The safe loader, except that an impossible date stays text for the schema to report."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+            return super().construct_yaml_timestamp(node)
         except ValueError:
-            return self.construct_scalar(node)  # type: ignore[arg-type]
+            return self.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _walk(node: yaml.Node, prefix: Key, offset: int, lines: dict[Key, int],
-          path: Path, problems: Problems) -> None:
+def _walk(
+    node: yaml.Node, prefix: Key, offset: int, lines: dict[Key, int], path: Path, problems: Problems
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = prefix + (str(key_node.value),)
             line = key_node.start_mark.line + offset
             if key_node.value in seen:
-                problems.error(path, line, ".".join(map(str, key)), "each key once",
-                               f"a second {quote(key_node.value)}")
+                problems.error(
+                    path,
+                    line,
+                    ".".join(map(str, key)),
+                    "each key once",
+                    f"a second {quote(key_node.value)}",
+                )
             seen.add(key_node.value)
             lines[key] = line
             _walk(value_node, key, offset, lines, path, problems)
@@ -70,8 +76,9 @@ def _walk(node: yaml.Node, prefix: Key, offset: int, lines: dict[Key, int],
             _walk(item, prefix + (index,), offset, lines, path, problems)
 
 
-def load_yaml(source: str, path: Path, problems: Problems, *, first_line: int = 1,
-              what: str = "YAML") -> YamlDoc | None:
+def load_yaml(
+    source: str, path: Path, problems: Problems, *, first_line: int = 1, what: str = "YAML"
+) -> YamlDoc | None:
     """Load ``source`` (which starts at ``first_line`` of ``path``); None after an error."""
     offset = first_line
     loader = _Loader(source)
@@ -85,12 +92,22 @@ def load_yaml(source: str, path: Path, problems: Problems, *, first_line: int = 
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         tag = (exc.problem or "").split("tag '")[-1].rstrip("'").replace("tag:yaml.org,2002:", "!!")
-        problems.error(path, mark.line + offset if mark else first_line, what,
-                       "plain YAML values (tags are never executed)", f"the tag {quote(tag)}")
+        problems.error(
+            path,
+            mark.line + offset if mark else first_line,
+            what,
+            "plain YAML values (tags are never executed)",
+            f"the tag {quote(tag)}",
+        )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.error(path, mark.line + offset if mark else first_line, what, "valid YAML",
-                       f"a syntax error ({getattr(exc, 'problem', None) or exc})")
+        problems.error(
+            path,
+            mark.line + offset if mark else first_line,
+            what,
+            "valid YAML",
+            f"a syntax error ({getattr(exc, 'problem', None) or exc})",
+        )
     finally:
         loader.dispose()
     return None
@@ -136,8 +153,9 @@ def _describe(error: Any) -> tuple[str, str]:
     return str(error["msg"]), found
 
 
-def report_validation_error(exc: ValidationError, doc: YamlDoc, problems: Problems,
-                            *, prefix: Key = ()) -> None:
+def report_validation_error(
+    exc: ValidationError, doc: YamlDoc, problems: Problems, *, prefix: Key = ()
+) -> None:
     """Record each error of ``exc`` at the line of the key it is about."""
     for error in exc.errors():
         loc = prefix + tuple(error["loc"])

@@ -112,6 +112,8 @@ def load_settings(
         lines = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "?"
-            found = "an unknown setting" if error["type"] == "extra_forbidden" else repr(error["input"])
+            found = (
+                "an unknown setting" if error["type"] == "extra_forbidden" else repr(error["input"])
+            )
             lines.append(f"{sources.get(name, name)}: expected {_expected(name)}, found {found}")
         raise ConfigError("\n".join(lines)) from None

@@ -11,8 +11,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["MANIFEST_NAME", "Manifest", "ManifestEntry", "ManifestError", "read_manifest",
-           "write_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "Manifest",
+    "ManifestEntry",
+    "ManifestError",
+    "read_manifest",
+    "write_manifest",
+]
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -68,7 +74,9 @@ def read_manifest(data_dir: Path) -> Manifest:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(f"{path}: expected a manifest, found no file (run `kb build`)") from None
+        raise ManifestError(
+            f"{path}: expected a manifest, found no file (run `kb build`)"
+        ) from None
     except (OSError, ValueError) as exc:
         raise ManifestError(f"{path}: expected a readable JSON manifest, found {exc}") from None
     if raw.get("version") != MANIFEST_VERSION:

@@ -18,8 +18,14 @@ __all__ = ["ApiError", "error_response", "register_error_handlers", "request_id"
 class ApiError(Exception):
     """An error a view reports to the client, with a stable ``code`` and an HTTP status."""
 
-    def __init__(self, message: str, *, code: str = "bad_request", status: int = 400,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "bad_request",
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -35,8 +41,9 @@ def request_id() -> str:
     return str(g.request_id)
 
 
-def error_response(code: str, message: str, status: int,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    code: str, message: str, status: int, headers: dict[str, str] | None = None
+) -> Response:
     """Build the one JSON error body every endpoint uses."""
     response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
     response.status_code = status
@@ -44,9 +51,16 @@ def error_response(code: str, message: str, status: int,
     return response
 
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "payload_too_large",
-               415: "unsupported_media_type", 429: "too_many_requests"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
 def register_error_handlers(app: Flask, *, api_prefix: str = "/") -> None:
@@ -64,11 +78,13 @@ def register_error_handlers(app: Flask, *, api_prefix: str = "/") -> None:
         status = exc.code or 500
         if not request.path.startswith(api_prefix):
             return Response(f"{status} {exc.name}\n", status, content_type="text/plain")
-        return error_response(_HTTP_CODES.get(status, "http_error"),
-                              exc.description or exc.name, status)
+        return error_response(
+            _HTTP_CODES.get(status, "http_error"), exc.description or exc.name, status
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        app.logger.exception("unhandled error in %s %s [%s]", request.method, request.path,
-                             request_id())
+        app.logger.exception(
+            "unhandled error in %s %s [%s]", request.method, request.path, request_id()
+        )
         return error_response("internal_error", "The server failed to answer; try again.", 500)

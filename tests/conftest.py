@@ -113,10 +113,18 @@ class Built:
 def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The sample knowledge base built once, through the CLI, for the whole session."""
     out = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(cli, [
-        "build", "--kb", str(SAMPLE_KB), "--site-dir", str(out / "site"),
-        "--data-dir", str(out / "var"),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "build",
+            "--kb",
+            str(SAMPLE_KB),
+            "--site-dir",
+            str(out / "site"),
+            "--data-dir",
+            str(out / "var"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return Built(out / "site", out / "var")
 
@@ -146,9 +154,18 @@ def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Ite
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(KB_BIN), "serve", "--port", str(port), "--site-dir",
-             str(built_sample.site_dir), "--data-dir", str(built_sample.data_dir)],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                str(KB_BIN),
+                "serve",
+                "--port",
+                str(port),
+                "--site-dir",
+                str(built_sample.site_dir),
+                "--data-dir",
+                str(built_sample.data_dir),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -33,15 +33,21 @@ def site_text(site_dir: Path) -> str:
 
 
 def test_every_published_public_article_has_a_page(built_sample, sample):
-    public = [a for a in sample.articles
-              if a.meta.audience == "public" and a.meta.status != "draft"]
+    public = [
+        a for a in sample.articles if a.meta.audience == "public" and a.meta.status != "draft"
+    ]
     assert len(public) >= 50
     for article in public:
         page = built_sample.site_dir / "articles" / article.id / "index.html"
         assert page.is_file(), article.id
         assert article.meta.title.replace('"', "&quot;")[:20] in page.read_text(encoding="utf-8")
-    for page in ["index.html", "404.html", "tags/index.html", "sitemap.xml",
-                 "search/search_index.json"]:
+    for page in [
+        "index.html",
+        "404.html",
+        "tags/index.html",
+        "sitemap.xml",
+        "search/search_index.json",
+    ]:
         assert (built_sample.site_dir / page).is_file(), page
     for category in sample.categories:
         assert (built_sample.site_dir / "categories" / category / "index.html").is_file()
@@ -56,8 +62,9 @@ def unique_phrases(body: str) -> list[str]:
 
 
 def test_internal_and_draft_articles_appear_nowhere(built_sample, sample):
-    hidden = [a for a in sample.articles
-              if a.meta.audience == "internal" or a.meta.status == "draft"]
+    hidden = [
+        a for a in sample.articles if a.meta.audience == "internal" or a.meta.status == "draft"
+    ]
     assert len(hidden) >= 5
     text = site_text(built_sample.site_dir)
     for article in hidden:
@@ -66,8 +73,14 @@ def test_internal_and_draft_articles_appear_nowhere(built_sample, sample):
         phrases = unique_phrases(article.body)
         assert phrases, article.id
         for phrase in phrases:
-            shared = [a.id for a in sample.articles if phrase in a.body and a is not article
-                      and a.meta.audience == "public" and a.meta.status != "draft"]
+            shared = [
+                a.id
+                for a in sample.articles
+                if phrase in a.body
+                and a is not article
+                and a.meta.audience == "public"
+                and a.meta.status != "draft"
+            ]
             if not shared:
                 assert phrase not in text, (article.id, phrase)
 
@@ -75,22 +88,34 @@ def test_internal_and_draft_articles_appear_nowhere(built_sample, sample):
 def test_manifest_lists_published_public_articles(built_sample, sample):
     manifest = json.loads((built_sample.data_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["audience"] == "public"
-    expected = sorted(a.id for a in sample.articles
-                      if a.meta.audience == "public" and a.meta.status != "draft")
+    expected = sorted(
+        a.id for a in sample.articles if a.meta.audience == "public" and a.meta.status != "draft"
+    )
     assert [e["id"] for e in manifest["articles"]] == expected
     by_id = {a.id: a for a in sample.articles}
     for entry in manifest["articles"]:
         meta = by_id[entry["id"]].meta
         assert entry == {
-            "id": meta.id, "url": f"/articles/{meta.id}/", "title": meta.title,
-            "lang": meta.lang, "audience": "public", "status": meta.status,
-            "product": meta.product, "type": meta.type, "category": meta.category,
+            "id": meta.id,
+            "url": f"/articles/{meta.id}/",
+            "title": meta.title,
+            "lang": meta.lang,
+            "audience": "public",
+            "status": meta.status,
+            "product": meta.product,
+            "type": meta.type,
+            "category": meta.category,
         }
 
 
 def test_article_page_shows_metadata_translations_and_help(built_sample, sample):
-    original = next(a for a in sample.articles if a.meta.lang == "zh-Hans" and any(
-        t.meta.translation_of == a.id for t in sample.articles) and a.meta.error_codes)
+    original = next(
+        a
+        for a in sample.articles
+        if a.meta.lang == "zh-Hans"
+        and any(t.meta.translation_of == a.id for t in sample.articles)
+        and a.meta.error_codes
+    )
     translations = [t for t in sample.articles if t.meta.translation_of == original.id]
     html = (built_sample.site_dir / "articles" / original.id / "index.html").read_text("utf-8")
     product = sample.products[original.meta.product]
@@ -105,7 +130,8 @@ def test_article_page_shows_metadata_translations_and_help(built_sample, sample)
     for translation in translations:
         assert f'href="../{translation.id}/"' in html
         other = (built_sample.site_dir / "articles" / translation.id / "index.html").read_text(
-            "utf-8")
+            "utf-8"
+        )
         assert f'href="../{original.id}/"' in other
     assert "仍需帮助？" in html
     for channel in sample.site.support_channels:
@@ -114,8 +140,11 @@ def test_article_page_shows_metadata_translations_and_help(built_sample, sample)
 
 
 def test_english_article_speaks_english(built_sample, sample):
-    article = next(a for a in sample.articles if a.meta.lang == "en"
-                   and a.meta.audience == "public" and a.meta.status != "draft")
+    article = next(
+        a
+        for a in sample.articles
+        if a.meta.lang == "en" and a.meta.audience == "public" and a.meta.status != "draft"
+    )
     html = (built_sample.site_dir / "articles" / article.id / "index.html").read_text("utf-8")
     assert "Still need help?" in html and "仍需帮助" not in html
     assert 'lang="en"' in html
@@ -128,8 +157,9 @@ def test_archived_article_keeps_its_url_with_a_notice(built_sample, sample):
     for article in archived:
         html = (built_sample.site_dir / "articles" / article.id / "index.html").read_text("utf-8")
         assert "本文已归档" in html or "Archived article" in html
-        category = (built_sample.site_dir / "categories" / article.meta.category /
-                    "index.html").read_text("utf-8")
+        category = (
+            built_sample.site_dir / "categories" / article.meta.category / "index.html"
+        ).read_text("utf-8")
         assert article.id not in category and article.id not in home
 
 
@@ -144,20 +174,38 @@ def test_site_loads_nothing_from_other_hosts(built_sample):
 
 def test_tag_pages_list_their_articles(built_sample, sample):
     index = (built_sample.site_dir / "tags" / "index.html").read_text("utf-8")
-    tags = {t for a in sample.articles if a.meta.audience == "public"
-            and a.meta.status in ("validated", "unvalidated") for t in a.meta.tags}
+    tags = {
+        t
+        for a in sample.articles
+        if a.meta.audience == "public" and a.meta.status in ("validated", "unvalidated")
+        for t in a.meta.tags
+    }
     for tag in tags:
         assert tag in index
 
 
 def build(runner, kb_dir: Path, out: Path, *extra: str):
-    return runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir", str(out / "site"),
-                               "--data-dir", str(out / "var"), *extra])
+    return runner.invoke(
+        cli,
+        [
+            "build",
+            "--kb",
+            str(kb_dir),
+            "--site-dir",
+            str(out / "site"),
+            "--data-dir",
+            str(out / "var"),
+            *extra,
+        ],
+    )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_failed_build_leaves_the_previous_site_untouched(runner, kb_dir, tmp_path):
@@ -176,9 +224,19 @@ def test_failed_build_leaves_the_previous_site_untouched(runner, kb_dir, tmp_pat
     write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(title="新标题"))
     broken = tmp_path / "mkdocs.yml"
     broken.write_text(MKDOCS_YML.read_text("utf-8").replace("name: material", "name: nope"))
-    result = runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir",
-                                 str(tmp_path / "site"), "--data-dir", str(tmp_path / "var")],
-                           env={"KB_MKDOCS_CONFIG": str(broken)})
+    result = runner.invoke(
+        cli,
+        [
+            "build",
+            "--kb",
+            str(kb_dir),
+            "--site-dir",
+            str(tmp_path / "site"),
+            "--data-dir",
+            str(tmp_path / "var"),
+        ],
+        env={"KB_MKDOCS_CONFIG": str(broken)},
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"Error: {broken}:" in result.stderr
@@ -190,11 +248,22 @@ def test_build_does_not_rewrite_the_base_configuration(runner, kb_dir, tmp_path)
     write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
     before = MKDOCS_YML.read_bytes()
     custom = tmp_path / "mkdocs.yml"
-    custom.write_text(MKDOCS_YML.read_text("utf-8").replace("site_name: 青禾软件帮助中心",
-                                                            "site_name: 测试门户"))
-    result = runner.invoke(cli, ["build", "--kb", str(kb_dir), "--site-dir",
-                                 str(tmp_path / "site"), "--data-dir", str(tmp_path / "var")],
-                           env={"KB_MKDOCS_CONFIG": str(custom)})
+    custom.write_text(
+        MKDOCS_YML.read_text("utf-8").replace("site_name: 青禾软件帮助中心", "site_name: 测试门户")
+    )
+    result = runner.invoke(
+        cli,
+        [
+            "build",
+            "--kb",
+            str(kb_dir),
+            "--site-dir",
+            str(tmp_path / "site"),
+            "--data-dir",
+            str(tmp_path / "var"),
+        ],
+        env={"KB_MKDOCS_CONFIG": str(custom)},
+    )
     assert result.exit_code == 0, result.output
     assert MKDOCS_YML.read_bytes() == before
     assert "测试门户" in (tmp_path / "site" / "index.html").read_text("utf-8")
@@ -216,11 +285,15 @@ def test_rebuild_replaces_the_site(runner, kb_dir, tmp_path):
 def test_links_and_files_are_rewritten(runner, kb_dir, tmp_path):
     write(kb_dir, "articles/a/shopease-other.md", article_text(id="shopease-other"))
     write(kb_dir, "files/diagram.txt", "diagram")
-    write(kb_dir, "articles/b/shopease-login-password.md", article_text()
-          + "\n[other](../a/shopease-other.md#原因) [file](../../files/diagram.txt)\n")
+    write(
+        kb_dir,
+        "articles/b/shopease-login-password.md",
+        article_text() + "\n[other](../a/shopease-other.md#原因) [file](../../files/diagram.txt)\n",
+    )
     assert build(runner, kb_dir, tmp_path).exit_code == 0
     html = (tmp_path / "site" / "articles" / "shopease-login-password" / "index.html").read_text(
-        "utf-8")
+        "utf-8"
+    )
     assert 'href="../shopease-other/#原因"' in html
     assert 'href="../../kb-files/files/diagram.txt"' in html
     assert (tmp_path / "site" / "kb-files" / "files" / "diagram.txt").read_text() == "diagram"
