@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildError
+from generator.indexer import searchable, write_generation
 from generator.knowledge import KnowledgeBase
 from generator.pages import Audience, SitePlan, plan_site
+from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 
 __all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
@@ -168,22 +170,29 @@ def build_site(
 
     plan = plan_site(kb, audience=audience)
     if on_start is not None:
-        on_start(len(plan.pages))
-    with (
-        tempfile.TemporaryDirectory(prefix="kb-docs-") as docs,
-        _sibling_dir(site_dir, "building") as building,
-    ):
-        output = building / "site"
-        _stage(plan, Path(docs))
-        config = _mkdocs_config(plan, config_file, Path(docs), output, progress)
-        try:
-            mkdocs_build(config)
-        except MkDocsException as exc:
-            raise BuildError(f"MkDocs could not build the site: {exc}") from None
-        except OSError as exc:
-            raise BuildError(
-                f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
-            ) from None
-        _swap_in(output, site_dir)
+        on_start(len(plan.pages) + len(searchable(kb)))
+    root = index_root(data_dir)
+    try:
+        with (
+            build_lock(root),
+            tempfile.TemporaryDirectory(prefix="kb-docs-") as docs,
+            _sibling_dir(site_dir, "building") as building,
+        ):
+            output = building / "site"
+            _stage(plan, Path(docs))
+            config = _mkdocs_config(plan, config_file, Path(docs), output, progress)
+            try:
+                mkdocs_build(config)
+            except MkDocsException as exc:
+                raise BuildError(f"MkDocs could not build the site: {exc}") from None
+            except OSError as exc:
+                raise BuildError(
+                    f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
+                ) from None
+            generation = write_generation(kb, root, progress)
+            _swap_in(output, site_dir)
+            promote(root, generation)
+    except IndexError_ as exc:  # another build holds the lock
+        raise BuildError(str(exc)) from None
     manifest_path = write_manifest(_manifest(plan, audience), data_dir)
     return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles))

@@ -104,6 +104,7 @@ class KnowledgeBase:
     site: SiteInfo
     articles: list[Article]
     article_files: int
+    synonyms: list[list[str]]
 
     @property
     def articles_dir(self) -> Path:
@@ -119,6 +120,13 @@ class Categories(RootModel[dict[Slug, Localized]]):
 
 class Products(RootModel[dict[Slug, Product]]):
     """``kb/products.yml``: product id → product."""
+
+
+SynonymGroup = Annotated[list[NonEmpty], Field(min_length=2)]
+
+
+class Synonyms(RootModel[list[SynonymGroup]]):
+    """``kb/synonyms.yml``: groups of words customers use for the same thing."""
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -176,8 +184,15 @@ def load_knowledge_base(root: Path, problems: Problems) -> KnowledgeBase | None:
     categories = _load_settings_file(root / "categories.yml", Categories, problems)
     products = _load_settings_file(root / "products.yml", Products, problems)
     site = _load_settings_file(root / "site.yml", SiteInfo, problems)
+    synonyms = (
+        _load_settings_file(root / "synonyms.yml", Synonyms, problems)
+        if (root / "synonyms.yml").exists()
+        else Synonyms([])
+    )
     files = sorted((root / "articles").rglob("*.md"))
     articles = [a for a in (_load_article(path, problems) for path in files) if a is not None]
-    if categories is None or products is None or site is None:
+    if categories is None or products is None or site is None or synonyms is None:
         return None
-    return KnowledgeBase(root, categories.root, products.root, site, articles, len(files))
+    return KnowledgeBase(
+        root, categories.root, products.root, site, articles, len(files), synonyms.root
+    )

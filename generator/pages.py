@@ -98,6 +98,7 @@ class _Planner:
         self.by_path = {a.path: a for a in kb.articles}
         self.all_by_id = {a.id: a for a in kb.articles}
         self.plan = SitePlan(articles=self.shown)
+        self.tag_pages: dict[str, str] = {}
 
     def run(self) -> SitePlan:
         self.plan.pages.append(self._home())
@@ -229,7 +230,7 @@ class _Planner:
             pages.append(
                 Page(src, _front(tag) + f"# {md(tag)}\n\n" + _listing(src, members, self.kb))
             )
-        self.tag_pages = {tag: f"tags/tag-{slug}.md" for tag, slug in slugs.items()}
+        self.tag_pages.update({tag: f"tags/tag-{slug}.md" for tag, slug in slugs.items()})
         return pages
 
     def _translations(self, article: Article) -> list[Article]:

@@ -8,11 +8,44 @@ from flask import Flask, Response, abort, jsonify, redirect, request, send_from_
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
+import search_api
 from kbcore.config import Settings
 from kbcore.manifest import ManifestError, read_manifest
-from kbcore.web import error_response, register_error_handlers
+from kbcore.web import error_response, openapi_document, register_error_handlers
 
 __all__ = ["create_portal_app"]
+
+HEALTH_PATH = {
+    "/api/health": {
+        "get": {
+            "summary": "Whether a built site and manifest are there to serve",
+            "responses": {
+                "200": {
+                    "description": "Ready",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "articles", "built_at"],
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "articles": {"type": "integer"},
+                                    "built_at": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "503": {
+                    "description": "Nothing built yet",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+    }
+}
 
 
 def _site_response(site_dir: Path, path: str) -> Response:
@@ -36,6 +69,7 @@ def create_portal_app(settings: Settings) -> Flask:
     app.config["KB_SETTINGS"] = settings
     site_dir = settings.site_dir.resolve()
     register_error_handlers(app, api_prefix="/api/")
+    search_api.init_app(app, settings)
 
     @app.get("/api/health")
     def health() -> Response:
@@ -51,6 +85,12 @@ def create_portal_app(settings: Settings) -> Flask:
                 "built_at": manifest.built_at.isoformat(),
             }
         )
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """Describe every endpoint of the portal's API."""
+        paths = {**HEALTH_PATH, **search_api.PATHS}
+        return jsonify(openapi_document("kb-portal API", paths, search_api.SCHEMAS))
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

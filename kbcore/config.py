@@ -13,9 +13,9 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 __all__ = ["ConfigError", "Settings", "load_settings", "DEFAULT_CONFIG_FILE"]
 
@@ -25,6 +25,13 @@ ENV_PREFIX = "KB_"
 
 class ConfigError(Exception):
     """A setting has a value that cannot be used; the message names its source."""
+
+
+def _split_commas(value: Any) -> Any:
+    """Accept ``a,b`` from an environment variable as well as a list from a file."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 class Settings(BaseModel):
@@ -39,6 +46,12 @@ class Settings(BaseModel):
     host: str = Field("127.0.0.1", min_length=1, description="Address `kb serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
     threads: int = Field(8, ge=1, le=256, description="Request threads of `kb serve`.")
+    agent_tokens: Annotated[tuple[str, ...], BeforeValidator(_split_commas)] = Field(
+        (), description="Bearer tokens that let agents search internal articles."
+    )
+    search_time_budget_ms: int = Field(
+        500, ge=10, le=10000, description="Longest a search may collect results."
+    )
 
 
 def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -76,6 +89,8 @@ def _expected(name: str) -> str:
         return f"an integer from {low} to {high}"
     if field.annotation is Path:
         return "a path"
+    if name.endswith("_tokens"):
+        return "a comma-separated list of tokens"
     return "non-empty text"
 
 

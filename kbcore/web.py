@@ -12,7 +12,13 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["ApiError", "error_response", "register_error_handlers", "request_id"]
+__all__ = [
+    "ApiError",
+    "error_response",
+    "openapi_document",
+    "register_error_handlers",
+    "request_id",
+]
 
 
 class ApiError(Exception):
@@ -88,3 +94,32 @@ def register_error_handlers(app: Flask, *, api_prefix: str = "/") -> None:
             "unhandled error in %s %s [%s]", request.method, request.path, request_id()
         )
         return error_response("internal_error", "The server failed to answer; try again.", 500)
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "request_id"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "request_id": {"type": "string"},
+            },
+        }
+    },
+}
+
+
+def openapi_document(title: str, paths: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Assemble an OpenAPI 3.1 document from the services' paths and schemas."""
+    from kbcore import __version__
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": __version__},
+        "paths": paths,
+        "components": {"schemas": {"Error": ERROR_SCHEMA, **schemas}},
+    }

@@ -1,0 +1,37 @@
+"""The search service: ``GET /api/search`` and ``GET /api/suggest`` over the Whoosh index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from kbcore.config import Settings, load_settings
+from kbcore.web import openapi_document, register_error_handlers
+from search_api.openapi import PATHS, SCHEMAS
+from search_api.state import SearchState
+from search_api.views import bp
+
+__all__ = ["PATHS", "SCHEMAS", "create_app", "init_app"]
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Mount the search endpoints on ``app`` (the portal, or this service's own app)."""
+    app.extensions["kb_search"] = SearchState(settings)
+    app.register_blueprint(bp)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the search service on its own, e.g. ``gunicorn 'search_api:create_app()'``."""
+    settings = load_settings(config)
+    app = Flask(__name__)
+    register_error_handlers(app)
+    init_app(app, settings)
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """Describe this service's endpoints."""
+        return jsonify(openapi_document("kb-portal search", PATHS, SCHEMAS))
+
+    return app

@@ -1,0 +1,168 @@
+"""Write the search index of a knowledge base: one new generation, promoted when complete."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pymdownx.slugs import slugify
+from whoosh import index as whoosh_index
+
+from generator.body import headings
+from generator.knowledge import Article, KnowledgeBase
+from kbcore.analysis import TextAnalysis, normalize
+from kbcore.index import (
+    SCHEMA_VERSION,
+    IndexMeta,
+    Suggestion,
+    make_schema,
+    new_generation,
+)
+
+__all__ = ["plain_text", "searchable", "sections", "write_generation"]
+
+_slug = slugify(case="lower")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_HTML = re.compile(r"<[^>]+>")
+_MARKUP = re.compile(
+    r"^\s*(?:!!!|\?\?\?\+?)\s*\w+(?:\s+\"([^\"]*)\")?|[*_`>#|]+|^\s*[-+]\s|"
+    r"^\s*\d+\.\s",
+    re.M,
+)
+
+
+def plain_text(markdown: str) -> str:
+    """Strip Markdown markup, keeping the words (link texts, code, admonition titles)."""
+    text = _LINK.sub(r"\1", markdown)
+    text = _HTML.sub(" ", text)
+    text = _MARKUP.sub(lambda m: f" {m.group(1) or ''} ", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def sections(article: Article) -> list[tuple[str, str, str]]:
+    """Split the body at level-2 and level-3 headings: (heading, anchor, plain text)."""
+    lines = article.body.split("\n")
+    marks = [h for h in headings(article.body, 0) if h.level in (2, 3)]
+    out: list[tuple[str, str, str]] = []
+    used: dict[str, int] = {}
+    bounds = [h.line for h in marks] + [len(lines)]
+    if marks and marks[0].line > 0:
+        intro = plain_text("\n".join(lines[: marks[0].line]))
+        if intro:
+            out.append(("", "", intro))
+    for heading, end in zip(marks, bounds[1:], strict=True):
+        base = _slug(heading.text, "-")
+        count = used.get(base, 0)
+        used[base] = count + 1
+        anchor = base if count == 0 else f"{base}_{count}"
+        out.append((heading.text, anchor, plain_text("\n".join(lines[heading.line + 1 : end]))))
+    return out
+
+
+def searchable(kb: KnowledgeBase) -> list[Article]:
+    """The articles search may return: published, not archived (internal ones included)."""
+    return [a for a in kb.articles if a.meta.published and a.meta.status != "archived"]
+
+
+def _analysis(kb: KnowledgeBase) -> TextAnalysis:
+    terms: list[str] = []
+    for product in kb.products.values():
+        terms += [product.name.zh_hans, product.name.zh_hant or "", product.name.en or ""]
+    for article in searchable(kb):
+        terms += article.meta.keywords + article.meta.tags
+    for group in kb.synonyms:
+        terms += group
+    return TextAnalysis(terms)
+
+
+def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
+    meta = article.meta
+    parts = sections(article)
+    body = "\n".join(f"{heading}\n{text}" for heading, _, text in parts)
+    doc = {
+        "url": article.url,
+        "summary": meta.summary,
+        "updated": meta.updated.isoformat(),
+        "sections": [
+            {
+                "heading": h,
+                "anchor": a,
+                "text": t,
+                "terms": sorted(set(analysis.terms_of(f"{h}\n{t}"))),
+            }
+            for h, a, t in parts
+        ],
+    }
+    phrases = "\n".join([meta.summary, *meta.keywords, *meta.tags])
+    fields: dict[str, Any] = {
+        "id": meta.id,
+        "title": meta.title,
+        "phrases": phrases,
+        "codes": "\n".join(meta.error_codes),
+        "body": body,
+        "grams": f"{meta.title}\n{meta.summary}\n{body}",
+        "lang": meta.lang,
+        "product": meta.product,
+        "type": meta.type,
+        "category": meta.category,
+        "tag": " ".join(normalize(t).replace(" ", "-") for t in meta.tags),
+        "audience": meta.audience,
+        "doc": doc,
+    }
+    if meta.audience == "public":
+        fields["spell"] = f"{meta.title}\n{phrases}\n{body}"
+    return fields
+
+
+def _suggestions(articles: list[Article]) -> list[Suggestion]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for article in sorted(articles, key=lambda a: a.id):
+        meta = article.meta
+        entries = [(meta.title, article.url)] + [(k, None) for k in meta.keywords]
+        for text, url in entries:
+            key = (normalize(text), meta.audience)
+            if key not in seen:
+                seen.add(key)
+                out.append(Suggestion(text=text, norm=key[0], url=url, audience=meta.audience))
+    return out
+
+
+def write_generation(
+    kb: KnowledgeBase, root: Path, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Index ``kb`` into a new generation under ``root``; the caller promotes it.
+
+    The caller holds :func:`kbcore.index.build_lock`; on any failure the generation is removed.
+    """
+    articles = searchable(kb)
+    generation = new_generation(root)
+    try:
+        analysis = _analysis(kb)
+        index = whoosh_index.create_in(str(generation), make_schema(analysis))
+        writer = index.writer(limitmb=256)
+        try:
+            for article in articles:
+                writer.add_document(**_document(article, analysis))
+                if progress is not None:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        meta = IndexMeta(
+            schema_version=SCHEMA_VERSION,
+            built_at=datetime.now(UTC),
+            documents=len(articles),
+            synonyms=kb.synonyms,
+            suggestions=_suggestions(articles),
+        )
+        (generation / "meta.json").write_text(meta.model_dump_json(), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    return generation

@@ -1,0 +1,331 @@
+"""Search the index: parse nothing, build the query from analysed terms, rank, snippet, facet.
+
+User input never reaches Whoosh's query syntax: the query string goes through the same analysis
+as the articles, and the query is built from ``Term`` objects, so ``*``, ``field:x``, ``a^5`` or
+``[a TO z]`` are plain words. Each search has a term cap and a time budget.
+
+Stages: ``strict`` (most query terms must match), then ``fuzzy`` (Latin words within one edit,
+unknown Chinese words by their character bigrams), then ``any-term``; the response says which
+fallback answered.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+
+from kbcore.analysis import TextAnalysis, normalize, script_variants
+from kbcore.index import OpenIndex, Suggestion
+
+__all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
+
+FACETS = ("product", "type", "lang")
+FIELD_WEIGHTS = {"title": 1.5, "phrases": 1.2, "codes": 3.0, "body": 1.0}
+GRAMS_WEIGHT = 0.6
+Fallback = Literal["fuzzy", "any-term"] | None
+_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[._\-/:][0-9a-z\u00c0-\u024f]+)*")
+
+Clause = list[tuple[str, ...]]  # alternatives; every term of an alternative must match
+
+
+class Synonyms:
+    """Writer-declared synonym groups, matched on analysed terms of the query."""
+
+    def __init__(self, groups: Iterable[Iterable[str]], analysis: TextAnalysis) -> None:
+        self.members: dict[tuple[str, ...], int] = {}
+        self.groups: list[list[tuple[str, ...]]] = []
+        for number, group in enumerate(groups):
+            alternatives = []
+            for member in group:
+                terms = tuple(analysis.terms_of(member))
+                if terms:
+                    alternatives.append(terms)
+                    self.members.setdefault(terms, number)
+            self.groups.append(alternatives)
+        self.longest = max((len(m) for m in self.members), default=1)
+
+    def clauses(self, terms: list[str]) -> list[Clause]:
+        """Group the query's terms into clauses, replacing synonym runs by their whole group."""
+        out: list[Clause] = []
+        i = 0
+        while i < len(terms):
+            for size in range(min(self.longest, len(terms) - i), 0, -1):
+                group = self.members.get(tuple(terms[i : i + size]))
+                if group is not None:
+                    out.append(list(self.groups[group]))
+                    i += size
+                    break
+            else:
+                out.append([(terms[i],)])
+                i += 1
+        return out
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: the query text, filters and page."""
+
+    q: str
+    lang: str | None = None
+    product: str | None = None
+    type: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    page: int = 1
+    per_page: int = 10
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    url: str
+    snippet: str
+    score: float
+    type: str
+    product: str
+    lang: str
+    section: str | None
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    results: list[Hit]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    fallback: Fallback
+    truncated: bool = False
+    terms: list[str] = field(default_factory=list)
+
+
+def _term_query(term: str) -> Q.Query:
+    return Q.Or([Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()])
+
+
+def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
+    alternatives = []
+    for terms in clause:
+        parts: list[Q.Query] = []
+        for term in terms:
+            if fuzzy is not None and term in fuzzy:
+                parts.append(
+                    Q.Or(
+                        [_term_query(term)]
+                        + [
+                            Q.FuzzyTerm(name, term, boost=w * 0.7, maxdist=1, prefixlength=1)
+                            for name, w in FIELD_WEIGHTS.items()
+                            if name != "codes"
+                        ]
+                    )
+                )
+            else:
+                parts.append(_term_query(term))
+        alternatives.append(parts[0] if len(parts) == 1 else Q.And(parts))
+    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+
+
+class SearchEngine:
+    """Search one opened index generation (one engine per generation, shared by threads)."""
+
+    def __init__(
+        self,
+        opened: OpenIndex,
+        *,
+        time_budget: float = 0.5,
+        max_terms: int = 32,
+        min_match: float = 0.6,
+    ) -> None:
+        self.opened = opened
+        self.analysis = opened.analysis
+        self.synonyms = Synonyms(opened.meta.synonyms, opened.analysis)
+        self.time_budget = time_budget
+        self.max_terms = max_terms
+        self.min_match = min_match
+
+    def _filter(self, request: SearchRequest) -> Q.Query | None:
+        terms = [
+            Q.Term(name, value)
+            for name, value in (
+                ("lang", request.lang),
+                ("product", request.product),
+                ("type", request.type),
+                ("category", request.category),
+                ("tag", normalize(request.tag).replace(" ", "-") if request.tag else None),
+            )
+            if value
+        ]
+        if not request.internal:
+            terms.append(Q.Term("audience", "public"))
+        return Q.And(terms) if terms else None
+
+    def _run(self, searcher: Any, query: Q.Query, request: SearchRequest) -> tuple[Any, bool]:
+        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        collector = searcher.collector(
+            limit=request.page * request.per_page, groupedby=facets, filter=self._filter(request)
+        )
+        limited = TimeLimitCollector(collector, timelimit=self.time_budget, use_alarm=False)
+        truncated = False
+        try:
+            searcher.search_with_collector(query, limited)
+        except TimeLimit:
+            truncated = True
+        return limited.results(), truncated
+
+    def _stages(self, searcher: Any, text: str) -> list[tuple[Fallback, Q.Query]]:
+        words = self.analysis.terms_of(text, "words", normalized=True)[: self.max_terms]
+        grams = self.analysis.terms_of(text, "grams", normalized=True)[: self.max_terms * 2]
+        clauses = self.synonyms.clauses(words)
+        if not clauses and not grams:
+            return []
+        need = len(clauses) if len(clauses) <= 2 else math.ceil(len(clauses) * self.min_match)
+        gram_query = Q.Or([Q.Term("grams", g, boost=GRAMS_WEIGHT) for g in grams])
+        stages: list[tuple[Fallback, Q.Query]] = []
+        if clauses:
+            strict = Q.Or([_clause_query(c) for c in clauses], minmatch=need)
+            stages.append((None, Q.AndMaybe(strict, gram_query) if grams else strict))
+            reader = searcher.reader()
+            fuzzy = {
+                t
+                for c in clauses
+                for alt in c
+                for t in alt
+                if t.isalpha()
+                and t.isascii()
+                and len(t) >= 4
+                and not any(reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
+            }
+            if fuzzy:
+                loose = Q.Or([_clause_query(c, fuzzy) for c in clauses], minmatch=need)
+                stages.append(("fuzzy", Q.AndMaybe(loose, gram_query) if grams else loose))
+        stages.append(("any-term", Q.Or([_clause_query(c) for c in clauses] + [gram_query])))
+        return stages
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run ``request`` through the stages until one finds something."""
+        text = normalize(request.q)
+        with self.opened.index.searcher() as searcher:
+            results, fallback, truncated = None, None, False
+            for stage, query in self._stages(searcher, text):
+                results, truncated = self._run(searcher, query, request)
+                fallback = stage
+                if results.scored_length():
+                    break
+            suggestion = self._did_you_mean(searcher, text)
+            if results is None:
+                return SearchResponse(
+                    text,
+                    0,
+                    request.page,
+                    request.per_page,
+                    [],
+                    {name: {} for name in FACETS},
+                    suggestion,
+                    None,
+                )
+            facets = {name: dict(sorted(results.groups(name).items())) for name in FACETS}
+            total = sum(facets["lang"].values())
+            highlight = _Highlighter(self.analysis, text)
+            start = (request.page - 1) * request.per_page
+            hits = [
+                highlight.hit(results[i])
+                for i in range(start, min(results.scored_length(), start + request.per_page))
+            ]
+        return SearchResponse(
+            text,
+            total,
+            request.page,
+            request.per_page,
+            hits,
+            facets,
+            suggestion,
+            fallback if hits or total else None,
+            truncated,
+        )
+
+    def _did_you_mean(self, searcher: Any, text: str) -> str | None:
+        corrector = searcher.corrector("spell")
+        reader = searcher.reader()
+        changed = text
+        for word in set(_LATIN_WORD.findall(text)):
+            if len(word) < 4 or not word.isalpha() or reader.doc_frequency("spell", word):
+                continue
+            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) <= 6 else 2, prefix=1)
+            if found:
+                changed = re.sub(rf"\b{re.escape(word)}\b", found[0], changed)
+        return changed if changed != text else None
+
+    def suggest(self, text: str, *, internal: bool = False, limit: int = 8) -> list[Suggestion]:
+        """Return up to ``limit`` titles and phrasings that complete ``text``."""
+        norm = normalize(text).strip()
+        if not norm:
+            return []
+        pool = [s for s in self.opened.meta.suggestions if internal or s.audience == "public"]
+        starts = [s for s in pool if s.norm.startswith(norm)]
+        inside = [s for s in pool if norm in s.norm and not s.norm.startswith(norm)]
+        return (sorted(starts, key=lambda s: (len(s.norm), s.norm)) + inside)[:limit]
+
+
+class _Highlighter:
+    """Pick each hit's best section and cut a snippet with the query's words marked."""
+
+    def __init__(self, analysis: TextAnalysis, text: str) -> None:
+        self.terms = set(analysis.terms_of(text, normalized=True))
+        surface = set(_LATIN_WORD.findall(text)) | {t for t in self.terms if len(t) > 1}
+        variants = {v for word in surface for v in script_variants(word)}
+        pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+        self.pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    def _snippet(self, text: str, width: int = 160) -> str:
+        match = self.pattern.search(text) if self.pattern else None
+        start = max(0, match.start() - 40) if match else 0
+        window = text[start : start + width]
+        marked = "".join(
+            f"<mark>{html.escape(part)}</mark>" if index % 2 else html.escape(part)
+            for index, part in enumerate(_split_marks(self.pattern, window))
+        )
+        return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
+
+    def hit(self, result: Any) -> Hit:
+        doc = result["doc"]
+        best, best_score = None, 0
+        for section in doc["sections"]:
+            score = len(self.terms & set(section["terms"]))
+            if score > best_score:
+                best, best_score = section, score
+        text = best["text"] if best else doc["summary"]
+        url = doc["url"] + (f"#{best['anchor']}" if best and best["anchor"] else "")
+        return Hit(
+            id=result["id"],
+            title=result["title"],
+            url=url,
+            snippet=self._snippet(" ".join(text.split())),
+            score=round(result.score, 3),
+            type=result["type"],
+            product=result["product"],
+            lang=result["lang"],
+            section=(best["heading"] or None) if best else None,
+        )
+
+
+def _split_marks(pattern: re.Pattern[str] | None, text: str) -> list[str]:
+    """Split ``text`` into alternating plain and matching parts (plain first)."""
+    if pattern is None:
+        return [text]
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts += [text[last : match.start()], match.group(0)]
+        last = match.end()
+    return parts + [text[last:]]
