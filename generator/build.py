@@ -27,6 +27,8 @@ from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 __all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
 
 ASSETS_DIR = Path(__file__).parent / "assets"
+THEME_DIR = Path(__file__).parent / "theme"
+SCRIPTS = ("kb-search.js",)
 STAGED_ASSETS = "assets/kb"
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "tables", "toc")
 
@@ -74,6 +76,7 @@ def _mkdocs_config(
     plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path, progress: Progress | None
 ) -> Any:
     from mkdocs.config import load_config
+    from mkdocs.config.config_options import ExtraScriptValue
     from mkdocs.exceptions import MkDocsException
 
     if not config_file.is_file():
@@ -90,6 +93,12 @@ def _mkdocs_config(
         if extension not in config.markdown_extensions:
             config.markdown_extensions.append(extension)
     config.extra_css.append(f"{STAGED_ASSETS}/kb.css")
+    for script in SCRIPTS:
+        value = ExtraScriptValue(f"{STAGED_ASSETS}/{script}")
+        value.defer = True
+        config.extra_javascript.append(value)
+    # After the writer's own overrides (custom_dir), before Material's templates.
+    config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
     if progress is not None:
         config.plugins["kb-progress"] = _progress_plugin(progress)
     return config

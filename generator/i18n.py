@@ -68,6 +68,7 @@ _STRINGS: dict[str, dict[Lang, str]] = {
         "zh-Hant": "在上方搜尋框輸入問題現象、錯誤代碼或關鍵字，即可找到解決方法。",
         "en": "Type what you see, an error code or a keyword into the search box above.",
     },
+    "search_results": {"zh-Hans": "搜索结果", "zh-Hant": "搜尋結果", "en": "Search results"},
     "no_articles": {"zh-Hans": "暂无文章。", "zh-Hant": "暫無文章。", "en": "No articles yet."},
 }
 

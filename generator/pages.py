@@ -102,6 +102,7 @@ class _Planner:
 
     def run(self) -> SitePlan:
         self.plan.pages.append(self._home())
+        self.plan.pages.append(self._search_page())
         for product_id in self.kb.products:
             self.plan.pages.append(self._product(product_id))
         for category_id in self.kb.categories:
@@ -170,6 +171,12 @@ class _Planner:
         recent = sorted(self.listed, key=lambda a: (-a.meta.updated.toordinal(), a.id))[:10]
         out.append(_listing(src, recent, kb))
         return Page(src, "\n".join(out))
+
+    def _search_page(self) -> Page:
+        title = f"{text('search_results', SITE_LANG)} · {text('search_results', 'en')}"
+        return Page("find.md", _front(title, search={"exclude": True}) + f"# {md(title)}\n\n"
+                    '<div id="kb-search-page" data-search-exclude></div>\n\n'
+                    f"<noscript>{html.escape(text('search_hint', SITE_LANG))}</noscript>\n")
 
     def _product(self, pid: str) -> Page:
         src, product = f"products/{pid}.md", self.kb.products[pid]

@@ -29,6 +29,7 @@ class YamlDoc:
     data: Any
     lines: dict[Key, int] = field(default_factory=dict)
     start_line: int = 1
+    scalars: dict[Key, str] = field(default_factory=dict)  # each value as written
 
     def line_of(self, key: Key) -> int:
         """Return the line of ``key``, or of its closest parent that has one."""
@@ -52,9 +53,17 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 
 def _walk(
-    node: yaml.Node, prefix: Key, offset: int, lines: dict[Key, int], path: Path, problems: Problems
+    node: yaml.Node,
+    prefix: Key,
+    offset: int,
+    lines: dict[Key, int],
+    scalars: dict[Key, str],
+    path: Path,
+    problems: Problems,
 ) -> None:
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        scalars[prefix] = str(node.value)
+    elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = prefix + (str(key_node.value),)
@@ -69,11 +78,11 @@ def _walk(
                 )
             seen.add(key_node.value)
             lines[key] = line
-            _walk(value_node, key, offset, lines, path, problems)
+            _walk(value_node, key, offset, lines, scalars, path, problems)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[prefix + (index,)] = item.start_mark.line + offset
-            _walk(item, prefix + (index,), offset, lines, path, problems)
+            _walk(item, prefix + (index,), offset, lines, scalars, path, problems)
 
 
 def load_yaml(
@@ -87,8 +96,9 @@ def load_yaml(
         if node is None:
             return YamlDoc(path, None, {}, first_line)
         lines: dict[Key, int] = {}
-        _walk(node, (), offset, lines, path, problems)
-        return YamlDoc(path, loader.construct_document(node), lines, first_line)
+        scalars: dict[Key, str] = {}
+        _walk(node, (), offset, lines, scalars, path, problems)
+        return YamlDoc(path, loader.construct_document(node), lines, first_line, scalars)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         tag = (exc.problem or "").split("tag '")[-1].rstrip("'").replace("tag:yaml.org,2002:", "!!")
@@ -127,11 +137,13 @@ _TYPE_WORDS = {
 }
 
 
-def _describe(error: Any) -> tuple[str, str]:
-    """Turn one pydantic error into (expected, found) words."""
+def _describe(error: Any, written: str | None) -> tuple[str, str]:
+    """Turn one pydantic error into (expected, found) words; ``written`` is the YAML source."""
     kind: str = error["type"]
     ctx = error.get("ctx") or {}
     found = quote(error["input"])
+    if written is not None and isinstance(error["input"], int | float) and written != found:
+        found = f"{written} (read as the number {error['input']!r})"
     if kind == "missing":
         return "a value", "nothing"
     if kind == "extra_forbidden":
@@ -147,7 +159,7 @@ def _describe(error: Any) -> tuple[str, str]:
     if kind == "string_too_long":
         return f"at most {ctx.get('max_length')} characters", f"{len(error['input'])} characters"
     if kind == "string_type" and isinstance(error["input"], int | float):
-        return 'text (put numbers such as versions in quotes: "5.3")', found
+        return 'text (quote values that look like numbers: "5.3", "0x80070005")', found
     if kind in _TYPE_WORDS:
         return _TYPE_WORDS[kind], found
     return str(error["msg"]), found
@@ -160,7 +172,7 @@ def report_validation_error(
     for error in exc.errors():
         loc = prefix + tuple(error["loc"])
         name = ".".join(str(part) for part in loc) or "document"
-        expected, found = _describe(error)
+        expected, found = _describe(error, doc.scalars.get(loc))
         problems.error(doc.path, doc.line_of(loc), name, expected, found)
 
 

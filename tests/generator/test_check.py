@@ -41,8 +41,13 @@ def test_valid_article_passes(runner, kb_dir):
         ({"lang": "zh-CN"}, "6: lang: expected one of zh-Hans, zh-Hant, en, found 'zh-CN'"),
         (
             {"versions": "[5.3]"},
-            "8: versions.0: expected text (put numbers such as versions in "
-            'quotes: "5.3"), found 5.3',
+            '8: versions.0: expected text (quote values that look like numbers: "5.3", '
+            '"0x80070005"), found 5.3',
+        ),
+        (
+            {"error_codes": "[0x80070005]"},
+            '12: error_codes.0: expected text (quote values that look like numbers: "5.3", '
+            '"0x80070005"), found 0x80070005 (read as the number 2147942405)',
         ),
         (
             {"severity": "urgent"},

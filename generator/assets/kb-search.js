@@ -1,0 +1,1 @@
+/* kb-portal: search through the portal's API (written in the next step). */
