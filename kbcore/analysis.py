@@ -28,7 +28,15 @@ from typing import Any, Literal
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.lang.porter import stem
 
-__all__ = ["KbTokenizer", "Mode", "TextAnalysis", "has_cjk", "normalize", "script_variants"]
+__all__ = [
+    "KbTokenizer",
+    "Mode",
+    "TextAnalysis",
+    "has_cjk",
+    "is_traditional",
+    "normalize",
+    "script_variants",
+]
 
 Mode = Literal["words", "grams"]
 
@@ -87,12 +95,18 @@ def has_cjk(text: str) -> bool:
     return _HAS_CJK.search(text) is not None
 
 
+def is_traditional(text: str) -> bool:
+    """Whether ``text`` holds Traditional Chinese characters."""
+    (t2s,) = _opencc("t2s")
+    return bool(t2s.convert(text) != text)
+
+
 def normalize(text: str) -> str:
     """Fold width, case, invisible characters and Traditional Chinese for matching."""
     text = unicodedata.normalize("NFKC", _clean(text)).casefold()
     if has_cjk(text):
-        t2s, tw2sp = _opencc("t2s", "tw2sp")
-        if t2s.convert(text) != text:
+        if is_traditional(text):
+            (tw2sp,) = _opencc("tw2sp")
             text = tw2sp.convert(text)
             text = _TAIWAN_RE.sub(lambda m: _TAIWAN_TERMS[m.group(0)], text)
         text = _VARIANT_RE.sub(lambda m: _VARIANTS[m.group(0)], text)

@@ -14,15 +14,16 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from whoosh import query as Q
 from whoosh import sorting
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import FilterCollector, TimeLimit
 
-from kbcore.analysis import TextAnalysis, normalize, script_variants
+from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize, script_variants
 from kbcore.index import OpenIndex, Suggestion
 
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
@@ -30,6 +31,8 @@ __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "
 FACETS = ("product", "type", "lang")
 FIELD_WEIGHTS = {"title": 1.5, "phrases": 1.2, "codes": 3.0, "body": 1.0}
 GRAMS_WEIGHT = 0.6
+SYNONYM_WEIGHT = 0.7
+LANG_BONUS = 3.0
 Fallback = Literal["fuzzy", "any-term"] | None
 _LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[._\-/:][0-9a-z\u00c0-\u024f]+)*")
 
@@ -58,9 +61,10 @@ class Synonyms:
         i = 0
         while i < len(terms):
             for size in range(min(self.longest, len(terms) - i), 0, -1):
-                group = self.members.get(tuple(terms[i : i + size]))
+                typed = tuple(terms[i : i + size])
+                group = self.members.get(typed)
                 if group is not None:
-                    out.append(list(self.groups[group]))
+                    out.append([typed] + [alt for alt in self.groups[group] if alt != typed])
                     i += size
                     break
             else:
@@ -116,8 +120,9 @@ def _term_query(term: str) -> Q.Query:
 
 
 def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
+    """Match one clause: the typed terms, or (scored lower) any of their synonyms."""
     alternatives = []
-    for terms in clause:
+    for number, terms in enumerate(clause):
         parts: list[Q.Query] = []
         for term in terms:
             if fuzzy is not None and term in fuzzy:
@@ -133,8 +138,44 @@ def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
                 )
             else:
                 parts.append(_term_query(term))
-        alternatives.append(parts[0] if len(parts) == 1 else Q.And(parts))
-    return alternatives[0] if len(alternatives) == 1 else Q.Or(alternatives)
+        query = parts[0] if len(parts) == 1 else Q.And(parts)
+        alternatives.append(query if number == 0 else Q.Or([query], boost=SYNONYM_WEIGHT))
+    # The best alternative counts, so an article full of synonyms does not outrank the words typed.
+    return alternatives[0] if len(alternatives) == 1 else Q.DisjunctionMax(alternatives)
+
+
+def preferred_lang(typed: str) -> str:
+    """Guess the language of what was typed: Traditional, Simplified or English."""
+    if not has_cjk(typed):
+        return "en"
+    return "zh-Hant" if is_traditional(typed) else "zh-Hans"
+
+
+class _Budgeted(FilterCollector):  # type: ignore[misc]
+    """Keep only the allowed documents, and stop collecting once the time budget is spent.
+
+    Whoosh's TimeLimitCollector cannot wrap a filter (it bypasses the filter's loop) and starts
+    a timer thread per search; this checks a deadline in the filter's own loop instead.
+    """
+
+    def __init__(self, child: Any, *, allow: Q.Query | None, budget: float) -> None:
+        super().__init__(child, allow=allow)
+        self.budget = budget
+        self.deadline = 0.0
+
+    def prepare(self, top_searcher: Any, q: Q.Query, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.deadline = time.monotonic() + self.budget
+
+    def collect_matches(self) -> None:
+        child, allow = self.child, self._allow
+        for count, sub_docnum in enumerate(child.matches()):
+            if count % 256 == 0 and time.monotonic() > self.deadline:
+                raise TimeLimit
+            if allow is not None and self.offset + sub_docnum not in allow:
+                self.filtered_count += 1
+                continue
+            child.collect(sub_docnum)
 
 
 class SearchEngine:
@@ -173,76 +214,76 @@ class SearchEngine:
 
     def _run(self, searcher: Any, query: Q.Query, request: SearchRequest) -> tuple[Any, bool]:
         facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        collector = searcher.collector(
-            limit=request.page * request.per_page, groupedby=facets, filter=self._filter(request)
+        collector = _Budgeted(
+            searcher.collector(limit=request.page * request.per_page, groupedby=facets),
+            allow=self._filter(request),
+            budget=self.time_budget,
         )
-        limited = TimeLimitCollector(collector, timelimit=self.time_budget, use_alarm=False)
         truncated = False
         try:
-            searcher.search_with_collector(query, limited)
+            searcher.search_with_collector(query, collector)
         except TimeLimit:
             truncated = True
-        return limited.results(), truncated
+        return collector.results(), truncated
 
-    def _stages(self, searcher: Any, text: str) -> list[tuple[Fallback, Q.Query]]:
-        words = self.analysis.terms_of(text, "words", normalized=True)[: self.max_terms]
-        grams = self.analysis.terms_of(text, "grams", normalized=True)[: self.max_terms * 2]
-        clauses = self.synonyms.clauses(words)
-        if not clauses and not grams:
-            return []
+    def _stages(
+        self, searcher: Any, clauses: list[Clause], grams: list[str], lang: str
+    ) -> list[tuple[Fallback, Q.Query]]:
         need = len(clauses) if len(clauses) <= 2 else math.ceil(len(clauses) * self.min_match)
-        gram_query = Q.Or([Q.Term("grams", g, boost=GRAMS_WEIGHT) for g in grams])
+        extras: list[Q.Query] = [Q.ConstantScoreQuery(Q.Term("lang", lang), LANG_BONUS)]
+        if grams:
+            extras.append(Q.Or([Q.Term("grams", g, boost=GRAMS_WEIGHT) for g in grams]))
+
+        def ranked(required: Q.Query) -> Q.Query:
+            return Q.AndMaybe(required, Q.Or(extras))
+
         stages: list[tuple[Fallback, Q.Query]] = []
         if clauses:
-            strict = Q.Or([_clause_query(c) for c in clauses], minmatch=need)
-            stages.append((None, Q.AndMaybe(strict, gram_query) if grams else strict))
+            stages.append((None, ranked(Q.Or([_clause_query(c) for c in clauses], minmatch=need))))
             reader = searcher.reader()
-            fuzzy = {
+            unknown = {
                 t
                 for c in clauses
-                for alt in c
-                for t in alt
+                for t in c[0]
                 if t.isalpha()
                 and t.isascii()
                 and len(t) >= 4
                 and not any(reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
             }
-            if fuzzy:
-                loose = Q.Or([_clause_query(c, fuzzy) for c in clauses], minmatch=need)
-                stages.append(("fuzzy", Q.AndMaybe(loose, gram_query) if grams else loose))
-        stages.append(("any-term", Q.Or([_clause_query(c) for c in clauses] + [gram_query])))
+            if unknown:
+                stages.append(
+                    (
+                        "fuzzy",
+                        ranked(Q.Or([_clause_query(c, unknown) for c in clauses], minmatch=need)),
+                    )
+                )
+        anything = [_clause_query(c) for c in clauses] + extras[1:]
+        if anything:
+            stages.append(("any-term", ranked(Q.Or(anything))))
         return stages
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run ``request`` through the stages until one finds something."""
         text = normalize(request.q)
+        words = self.analysis.terms_of(text, "words", normalized=True)[: self.max_terms]
+        grams = self.analysis.terms_of(text, "grams", normalized=True)[: self.max_terms * 2]
+        clauses = self.synonyms.clauses(words)
+        results, fallback, truncated, hits = None, None, False, []
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         with self.opened.index.searcher() as searcher:
-            results, fallback, truncated = None, None, False
-            for stage, query in self._stages(searcher, text):
+            for stage, query in self._stages(searcher, clauses, grams, preferred_lang(request.q)):
                 results, truncated = self._run(searcher, query, request)
                 fallback = stage
                 if results.scored_length():
                     break
             suggestion = self._did_you_mean(searcher, text)
-            if results is None:
-                return SearchResponse(
-                    text,
-                    0,
-                    request.page,
-                    request.per_page,
-                    [],
-                    {name: {} for name in FACETS},
-                    suggestion,
-                    None,
-                )
-            facets = {name: dict(sorted(results.groups(name).items())) for name in FACETS}
-            total = sum(facets["lang"].values())
-            highlight = _Highlighter(self.analysis, text)
-            start = (request.page - 1) * request.per_page
-            hits = [
-                highlight.hit(results[i])
-                for i in range(start, min(results.scored_length(), start + request.per_page))
-            ]
+            if results is not None and results.scored_length():
+                facets = {name: dict(sorted(results.groups(name).items())) for name in FACETS}
+                highlight = _Highlighter(text, {t for c in clauses for alt in c for t in alt})
+                start = (request.page - 1) * request.per_page
+                end = min(results.scored_length(), start + request.per_page)
+                hits = [highlight.hit(results[i]) for i in range(start, end)]
+        total = sum(facets["lang"].values())
         return SearchResponse(
             text,
             total,
@@ -251,7 +292,7 @@ class SearchEngine:
             hits,
             facets,
             suggestion,
-            fallback if hits or total else None,
+            fallback if total else None,
             truncated,
         )
 
@@ -281,8 +322,8 @@ class SearchEngine:
 class _Highlighter:
     """Pick each hit's best section and cut a snippet with the query's words marked."""
 
-    def __init__(self, analysis: TextAnalysis, text: str) -> None:
-        self.terms = set(analysis.terms_of(text, normalized=True))
+    def __init__(self, text: str, terms: set[str]) -> None:
+        self.terms = terms
         surface = set(_LATIN_WORD.findall(text)) | {t for t in self.terms if len(t) > 1}
         variants = {v for word in surface for v in script_variants(word)}
         pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))

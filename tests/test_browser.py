@@ -65,7 +65,9 @@ def test_offline_search_finds_a_login_article_for_denglu(page, server):
     # Material joins jieba's words with zero-width spaces.
     titles = [t.replace("\u200b", "") for t in results.locator("h1").all_inner_texts()]
     assert any("登录" in title for title in titles), titles
-    results.first.locator("a").first.click()
+    results.locator("a[href*='/articles/']", has_text="登").filter(
+        has=page.locator("h1", has_text="录")
+    ).first.click()
     page.wait_for_load_state()
     assert "/articles/" in page.url
     assert "登录" in page.locator("article").inner_text()

@@ -70,7 +70,7 @@ def test_bad_config_file(tmp_path):
     assert str(error.value).splitlines() == [
         f"{config}: port: expected an integer from 1 to 65535, found 'x'",
         f"{config}: colour: expected one of kb_dir, mkdocs_config, site_dir, data_dir, host, "
-        "port, threads, found an unknown setting",
+        "port, threads, agent_tokens, search_time_budget_ms, found an unknown setting",
     ]
     config.write_text("port = = 1")
     with pytest.raises(ConfigError, match=rf"^{config}: expected valid TOML, found an error"):

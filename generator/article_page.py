@@ -1,0 +1,192 @@
+"""The article page: metadata badges, the body with its links rewritten, and the footer."""
+
+from __future__ import annotations
+
+import html
+
+from generator.body import rewrite_links
+from generator.checks import resolve_link
+from generator.frontmatter import LANGS
+from generator.i18n import HTML_LANG, LANG_NAMES, text
+from generator.knowledge import Article, KnowledgeBase
+from generator.pagekit import ARTICLE_SRC, Page, SitePlan, front, md, rel
+
+__all__ = ["ArticleRenderer"]
+
+
+class ArticleRenderer:
+    """Render article pages for the articles a site shows."""
+
+    def __init__(
+        self, kb: KnowledgeBase, shown: list[Article], plan: SitePlan, tag_pages: dict[str, str]
+    ) -> None:
+        self.kb = kb
+        self.shown = shown
+        self.listed = [a for a in shown if a.meta.status != "archived"]
+        self.plan = plan
+        self.tag_pages = tag_pages
+        self.by_path = {a.path: a for a in kb.articles}
+        self.all_by_id = {a.id: a for a in kb.articles}
+
+    def _translations(self, article: Article) -> list[Article]:
+        root = article.meta.translation_of or article.id
+        return sorted(
+            (
+                a
+                for a in self.shown
+                if a is not article and (a.id == root or a.meta.translation_of == root)
+            ),
+            key=lambda a: LANGS.index(a.meta.lang),
+        )
+
+    def _related(self, article: Article, limit: int = 5) -> list[Article]:
+        meta = article.meta
+        skip = {a.id for a in self._translations(article)} | {article.id}
+        scored = []
+        for other in self.listed:
+            o = other.meta
+            if other.id in skip or o.lang != meta.lang:
+                continue
+            score = (
+                3 * (o.category == meta.category)
+                + 2 * len(set(o.tags) & set(meta.tags))
+                + len(set(o.keywords) & set(meta.keywords))
+                + (o.product == meta.product)
+            )
+            if score >= 3:
+                scored.append((-score, -o.updated.toordinal(), other.id, other))
+        return [entry[-1] for entry in sorted(scored)[:limit]]
+
+    def _link(self, src: str, article: Article, target: str) -> str:
+        resolved = resolve_link(self.kb, article, target, self.by_path, self.all_by_id)
+        if resolved is None or (resolved.article is None and resolved.file is None):
+            return target
+        fragment = f"#{resolved.fragment}" if resolved.fragment else ""
+        if resolved.article is not None:
+            return rel(src, ARTICLE_SRC.format(id=resolved.article.id)) + fragment
+        assert resolved.file is not None
+        dest = "kb-files/" + resolved.file.resolve().relative_to(self.kb.root.resolve()).as_posix()
+        self.plan.files[dest] = resolved.file
+        return rel(src, dest) + fragment
+
+    def render(self, article: Article) -> Page:
+        """Return the page of ``article``."""
+        meta, lang = article.meta, article.meta.lang
+        src = ARTICLE_SRC.format(id=article.id)
+        product = self.kb.products[meta.product]
+        category = self.kb.categories[meta.category]
+        out = [
+            front(
+                meta.title,
+                description=meta.summary,
+                kb_id=meta.id,
+                kb_lang=lang,
+                kb_audience=meta.audience,
+                kb_status=meta.status,
+            ),
+            f"# {md(meta.title)}\n",
+        ]
+        badges = [
+            f'<span class="kb-badge kb-type">{text("type." + meta.type, lang)}</span>',
+            f'<span class="kb-badge kb-severity kb-severity-{meta.severity}" title="'
+            f'{text("severity", lang)}">{text("severity." + meta.severity, lang)}</span>',
+            f'<span class="kb-badge kb-status kb-status-{meta.status}">'
+            f"{text('status.' + meta.status, lang)}</span>",
+        ]
+        if meta.audience == "internal":
+            badges.append('<span class="kb-badge kb-internal">内部 · Internal</span>')
+        facts = [
+            f"{text('product', lang)}: [{md(product.name.get(lang))}]"
+            f"({rel(src, f'products/{meta.product}.md')})"
+        ]
+        if meta.versions:
+            facts.append(f"{text('versions', lang)}: {md(', '.join(meta.versions))}")
+        facts.append(
+            f"{text('category', lang)}: [{md(category.get(lang))}]"
+            f"({rel(src, f'categories/{meta.category}.md')})"
+        )
+        facts.append(f"{text('updated', lang)}: {meta.updated.isoformat()}")
+        out.append(
+            f'<div class="kb-meta" lang="{HTML_LANG[lang]}" markdown>\n\n'
+            + " ".join(badges)
+            + "\n\n"
+            + " · ".join(facts)
+            + "\n"
+        )
+        if meta.error_codes:
+            out.append(
+                f"{text('error_codes', lang)}: "
+                + " ".join(f"<code>{html.escape(c)}</code>" for c in meta.error_codes)
+                + "\n"
+            )
+        if meta.tags:
+            out.append(
+                " ".join(
+                    f"[{md(tag)}]({rel(src, self.tag_pages[tag])}){{ .kb-tag }}"
+                    if tag in self.tag_pages
+                    else f'<span class="kb-tag">{html.escape(tag)}</span>'
+                    for tag in meta.tags
+                )
+                + "\n"
+            )
+        out.append("</div>\n")
+        if meta.status == "archived":
+            out.append(
+                f'!!! warning "{text("archived.title", lang)}"\n\n'
+                f"    {text('archived.notice', lang)}\n"
+            )
+        elif meta.status == "unvalidated":
+            out.append(
+                f'!!! info "{text("status.unvalidated", lang)}"\n\n'
+                f"    {text('unvalidated.notice', lang)}\n"
+            )
+        out.append(f'<p class="kb-lead">{html.escape(meta.summary)}</p>\n')
+        out.append(
+            rewrite_links(article.body, lambda t: self._link(src, article, t)).strip() + "\n"
+        )
+        out.append(self._footer(src, article))
+        return Page(src, "\n".join(out))
+
+    def _footer(self, src: str, article: Article) -> str:
+        lang = article.meta.lang
+        out = []
+        translations = self._translations(article)
+        if translations:
+            out.append(
+                f'<div class="kb-translations" markdown>\n\n{text("translations", lang)}: '
+                + " · ".join(
+                    f"[{LANG_NAMES[t.meta.lang]}]({rel(src, ARTICLE_SRC.format(id=t.id))})"
+                    for t in translations
+                )
+                + "\n\n</div>\n"
+            )
+        related = self._related(article)
+        if related:
+            out.append(
+                f'<div class="kb-related" markdown>\n\n## {text("related", lang)}'
+                " { data-search-exclude }\n\n"
+                + "\n".join(
+                    f"- [{md(r.meta.title)}]({rel(src, ARTICLE_SRC.format(id=r.id))})"
+                    for r in related
+                )
+                + "\n\n</div>\n"
+            )
+        channels = self.kb.site.support_channels
+        if channels:
+            rows = [
+                f"| {text('help.channel', lang)} | {text('help.contact', lang)} | "
+                f"{text('help.hours', lang)} | {text('help.response', lang)} |",
+                "|---|---|---|---|",
+            ]
+            for c in channels:
+                contact = f"[{md(c.contact)}]({c.url})" if c.url else md(c.contact)
+                rows.append(
+                    f"| {md(c.label.get(lang))} | {contact} | {md(c.hours.get(lang))} | "
+                    f"{md(c.response.get(lang))} |"
+                )
+            out.append(
+                f'<div class="kb-help" markdown>\n\n## {text("help.title", lang)}'
+                " { data-search-exclude }\n\n"
+                f"{text('help.intro', lang)} `{article.id}`.\n\n" + "\n".join(rows) + "\n\n</div>\n"
+            )
+        return "\n".join(out)

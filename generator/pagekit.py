@@ -1,0 +1,86 @@
+"""Building blocks of generated pages: the page record, escaping, relative links, listings."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.frontmatter import Lang
+from generator.i18n import HTML_LANG, LANG_NAMES, text
+from generator.knowledge import Article, KnowledgeBase
+
+__all__ = [
+    "ARTICLE_SRC",
+    "SITE_LANG",
+    "Page",
+    "SitePlan",
+    "front",
+    "listing",
+    "md",
+    "rel",
+    "tag_slug",
+]
+
+ARTICLE_SRC = "articles/{id}.md"
+SITE_LANG: Lang = "zh-Hans"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated page: its path in the docs folder and its Markdown."""
+
+    src: str
+    content: str
+
+
+@dataclass
+class SitePlan:
+    """Everything the MkDocs build needs: pages, files to copy, navigation, articles shown."""
+
+    pages: list[Page] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+    nav: list[Any] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+
+
+def md(value: str) -> str:
+    """Escape text for use inside Markdown (link texts, list items)."""
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def tag_slug(tag: str) -> str:
+    """Turn a tag (Chinese or English) into a URL path segment."""
+    slug = re.sub(r"[^\w]+", "-", tag.casefold()).strip("-")
+    return slug or "tag"
+
+
+def rel(from_src: str, to_src: str) -> str:
+    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+
+
+def front(title: str, **extra: Any) -> str:
+    data = {"title": title, **{k: v for k, v in extra.items() if v is not None}}
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n"
+
+
+def listing(from_src: str, articles: list[Article], kb: KnowledgeBase) -> str:
+    if not articles:
+        return text("no_articles", SITE_LANG) + "\n"
+    lines = []
+    for a in sorted(articles, key=lambda a: (-a.meta.updated.toordinal(), a.id)):
+        meta = a.meta
+        product = kb.products[meta.product].name.get(meta.lang)
+        lines.append(
+            f"- [{md(meta.title)}]({rel(from_src, ARTICLE_SRC.format(id=a.id))})"
+            f' <span class="kb-list-meta" lang="{HTML_LANG[meta.lang]}">'
+            f"{html.escape(text('type.' + meta.type, meta.lang))} · {html.escape(product)} · "
+            f"{LANG_NAMES[meta.lang]} · {meta.updated.isoformat()}</span>"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,93 @@
+"""The analysis chain: one chain for indexing and querying, folding what customers type."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from kbcore.analysis import KbTokenizer, TextAnalysis, normalize, script_variants
+from kbcore.index import index_root, open_current
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return TextAnalysis(["轻舟商城", "连不上"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "same_as"),
+    [
+        ("登錄失敗", "登录失败"),  # Traditional script
+        ("印表機連不上網路", "打印机连不上网络"),  # Taiwan vocabulary
+        ("帳號被鎖定", "账号被锁定"),
+        ("帐号", "账号"),  # a variant common in Simplified text too
+        ("ＫＡＦＫＡ　Ｅ１０４２", "kafka e1042"),  # full width
+        ("Printer", "printer"),
+        ("kaf\u200bka\u202e", "kafka"),  # zero-width and bidi marks
+    ],
+)
+def test_variants_fold_to_the_same_terms(analysis, typed, same_as):
+    assert analysis.terms_of(typed) == analysis.terms_of(same_as)
+
+
+def test_simplified_text_is_not_rewritten():
+    # tw2sp would turn 文件 into 文档 and 离线 into 脱机: only Traditional text is converted.
+    assert normalize("导出文件离线保存") == "导出文件离线保存"
+
+
+@pytest.mark.parametrize(
+    ("code", "terms"),
+    [
+        ("E1042", ["e1042", "1042"]),
+        ("0x80070005", ["0x80070005", "80070005"]),
+        ("ERR_CONN_TIMEOUT", ["err_conn_timeout", "errconntimeout", "err", "conn", "timeout"]),
+        ("PB-4031", ["pb-4031", "pb4031", "pb", "4031"]),
+    ],
+)
+def test_error_codes_are_kept_whole_and_split(analysis, code, terms):
+    assert analysis.terms_of(code) == terms
+
+
+def test_english_is_stemmed_without_stop_words(analysis):
+    assert analysis.terms_of("The printers are not printing") == ["printer", "print"]
+
+
+def test_knowledge_base_terms_stay_whole(analysis):
+    assert "轻舟商城" in analysis.terms_of("轻舟商城后台")
+    assert "连不上" in analysis.terms_of("打印机连不上")
+
+
+def test_grams_mode(analysis):
+    assert analysis.terms_of("登录失败 Login", "grams") == ["登录", "录失", "失败", "login"]
+
+
+def test_never_raises_on_odd_text(analysis):
+    for text in ["\ud800", "\x00", "", " ", "🙂" * 50, "\u202egnp.exe", "a" * 10000]:
+        assert isinstance(analysis.terms_of(text), list)
+
+
+def test_script_variants():
+    assert script_variants("打印机") >= {"打印机", "打印機", "印表機"}
+    assert script_variants("login") == {"login"}
+
+
+def test_tokenizer_pickles_with_its_terms_only(analysis):
+    analysis.terms_of("预热")  # load jieba
+    data = pickle.dumps(KbTokenizer(analysis))
+    assert len(data) < 2000
+    restored = pickle.loads(data)
+    assert restored.analysis == analysis
+    assert [t.text for t in restored("打印机连不上")] == analysis.terms_of("打印机连不上")
+
+
+def test_index_and_queries_use_the_same_chain(built_sample):
+    opened = open_current(index_root(built_sample.data_dir))
+    texts = ["商家後台登入收不到簡訊驗證碼", "Printer offline ERR_CONN_TIMEOUT", "帳號被鎖定"]
+    for field in ("title", "body", "phrases", "codes"):
+        analyzer = opened.index.schema[field].analyzer
+        assert analyzer.analysis == opened.analysis
+        for text in texts:
+            assert [t.text for t in analyzer(text)] == opened.analysis.terms_of(text)
+    grams = opened.index.schema["grams"].analyzer
+    assert [t.text for t in grams("登录失败")] == opened.analysis.terms_of("登录失败", "grams")
