@@ -111,6 +111,7 @@ def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
         "category": meta.category,
         "tag": " ".join(normalize(t).replace(" ", "-") for t in meta.tags),
         "audience": meta.audience,
+        "group": meta.translation_of or meta.id,
         "doc": doc,
     }
     if meta.audience == "public":
@@ -128,7 +129,16 @@ def _suggestions(articles: list[Article]) -> list[Suggestion]:
             key = (normalize(text), meta.audience)
             if key not in seen:
                 seen.add(key)
-                out.append(Suggestion(text=text, norm=key[0], url=url, audience=meta.audience))
+                out.append(
+                    Suggestion(
+                        text=text,
+                        norm=key[0],
+                        url=url,
+                        audience=meta.audience,
+                        lang=meta.lang,
+                        group=meta.translation_of or meta.id,
+                    )
+                )
     return out
 
 

@@ -58,6 +58,8 @@ class Suggestion(BaseModel):
     norm: str
     url: str | None = None
     audience: str = "public"
+    lang: str = "zh-Hans"
+    group: str = ""  # translation group: one completion per article
 
 
 class IndexMeta(BaseModel):
@@ -90,6 +92,7 @@ def make_schema(analysis: TextAnalysis) -> Schema:
         category=ID(stored=True, sortable=True),
         tag=ID(stored=True),
         audience=ID(stored=True, sortable=True),
+        group=ID(sortable=True),  # the translation group: one result per article, any language
         doc=STORED,  # url, summary and sections (heading, anchor, text, terms)
     )
 

@@ -21,7 +21,9 @@ from typing import Any, Literal
 
 from whoosh import query as Q
 from whoosh import sorting
-from whoosh.collectors import FilterCollector, TimeLimit
+from whoosh.collectors import TimeLimit
+from whoosh.matching import WrappingMatcher
+from whoosh.query.wrappers import WrappingQuery
 
 from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize, script_variants
 from kbcore.index import OpenIndex, Suggestion
@@ -29,8 +31,10 @@ from kbcore.index import OpenIndex, Suggestion
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
 
 FACETS = ("product", "type", "lang")
-FIELD_WEIGHTS = {"title": 1.5, "phrases": 1.2, "codes": 3.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 1.5, "phrases": 2.0, "codes": 3.0, "body": 1.0}
 GRAMS_WEIGHT = 0.6
+FIELD_TIEBREAK = 0.3
+DEFAULT_LANG = "zh-Hans"
 SYNONYM_WEIGHT = 0.7
 LANG_BONUS = 3.0
 Fallback = Literal["fuzzy", "any-term"] | None
@@ -116,7 +120,10 @@ class SearchResponse:
 
 
 def _term_query(term: str) -> Q.Query:
-    return Q.Or([Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()])
+    """Match a term in any field: the best field counts, the others add a little."""
+    return Q.DisjunctionMax(
+        [Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()], tiebreak=FIELD_TIEBREAK
+    )
 
 
 def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
@@ -144,38 +151,66 @@ def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
     return alternatives[0] if len(alternatives) == 1 else Q.DisjunctionMax(alternatives)
 
 
-def preferred_lang(typed: str) -> str:
-    """Guess the language of what was typed: Traditional, Simplified or English."""
-    if not has_cjk(typed):
-        return "en"
-    return "zh-Hant" if is_traditional(typed) else "zh-Hans"
+def _count_articles(searcher: Any, results: Any) -> dict[str, dict[str, int]]:
+    """Count matching articles per facet value, a translation group counting once.
 
-
-class _Budgeted(FilterCollector):  # type: ignore[misc]
-    """Keep only the allowed documents, and stop collecting once the time budget is spent.
-
-    Whoosh's TimeLimitCollector cannot wrap a filter (it bypasses the filter's loop) and starts
-    a timer thread per search; this checks a deadline in the filter's own loop instead.
+    Results show one language version per group, so the counts match what a filter returns.
     """
+    group_of = searcher.reader().column_reader("group")
+    counts: dict[str, dict[str, int]] = {}
+    everything: set[bytes] = set()
+    for name in FACETS:
+        counts[name] = {}
+        for value, docnums in sorted(results.groups(name).items()):
+            groups = {group_of[docnum] for docnum in docnums}
+            counts[name][value] = len(groups)
+            everything |= groups
+    counts["_total"] = {"": len(everything)}
+    return counts
 
-    def __init__(self, child: Any, *, allow: Q.Query | None, budget: float) -> None:
-        super().__init__(child, allow=allow)
-        self.budget = budget
-        self.deadline = 0.0
 
-    def prepare(self, top_searcher: Any, q: Q.Query, context: Any) -> None:
-        super().prepare(top_searcher, q, context)
-        self.deadline = time.monotonic() + self.budget
+def preferred_lang(typed: str) -> str:
+    """Guess the language of what was typed: Traditional, Simplified or English.
 
-    def collect_matches(self) -> None:
-        child, allow = self.child, self._allow
-        for count, sub_docnum in enumerate(child.matches()):
-            if count % 256 == 0 and time.monotonic() > self.deadline:
-                raise TimeLimit
-            if allow is not None and self.offset + sub_docnum not in allow:
-                self.filtered_count += 1
-                continue
-            child.collect(sub_docnum)
+    Codes and numbers alone (``E1042``, ``0x80070005``) say nothing: the site's language wins.
+    """
+    if has_cjk(typed):
+        return "zh-Hant" if is_traditional(typed) else "zh-Hans"
+    if any(word.isalpha() for word in _LATIN_WORD.findall(normalize(typed)) if len(word) > 1):
+        return "en"
+    return DEFAULT_LANG
+
+
+class _DeadlineMatcher(WrappingMatcher):  # type: ignore[misc]
+    """Stop a search that runs past its deadline, whatever collector drives it."""
+
+    def __init__(self, child: Any, deadline: float, boost: float = 1.0) -> None:
+        super().__init__(child, boost)
+        self.deadline = deadline
+        self.steps = 0
+
+    def _replacement(self, newchild: Any) -> Any:
+        return self.__class__(newchild, self.deadline, self.boost)
+
+    def next(self) -> Any:
+        self.steps += 1
+        if self.steps % 128 == 0 and time.monotonic() > self.deadline:
+            raise TimeLimit
+        return self.child.next()
+
+
+class _Deadline(WrappingQuery):  # type: ignore[misc]
+    """Run the wrapped query under a time budget (see :class:`_DeadlineMatcher`)."""
+
+    def __init__(self, child: Q.Query, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def _rewrap(self, child: Q.Query) -> Q.Query:
+        return self.__class__(child, self.deadline)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return _DeadlineMatcher(self.child.matcher(searcher, context), self.deadline)
 
 
 class SearchEngine:
@@ -196,7 +231,7 @@ class SearchEngine:
         self.max_terms = max_terms
         self.min_match = min_match
 
-    def _filter(self, request: SearchRequest) -> Q.Query | None:
+    def _filter(self, request: SearchRequest) -> Q.Query:
         terms = [
             Q.Term(name, value)
             for name, value in (
@@ -210,18 +245,35 @@ class SearchEngine:
         ]
         if not request.internal:
             terms.append(Q.Term("audience", "public"))
-        return Q.And(terms) if terms else None
+        return Q.And(terms) if terms else Q.Every()
 
-    def _run(self, searcher: Any, query: Q.Query, request: SearchRequest) -> tuple[Any, bool]:
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        collector = _Budgeted(
-            searcher.collector(limit=request.page * request.per_page, groupedby=facets),
-            allow=self._filter(request),
-            budget=self.time_budget,
+    def _run(
+        self, searcher: Any, query: Q.Query, request: SearchRequest, lang: str
+    ) -> tuple[Any, bool]:
+        facets = {name: sorting.FieldFacet(name, maptype=sorting.UnorderedList) for name in FACETS}
+        # One result per translation group: the version in the reader's language if it matched.
+        in_lang_first = sorting.MultiFacet(
+            [
+                sorting.TranslateFacet(
+                    lambda key: key != lang.encode(), sorting.FieldFacet("lang")
+                ),
+                sorting.ScoreFacet(),
+            ]
+        )
+        collector = searcher.collector(
+            limit=request.page * request.per_page,
+            groupedby=facets,
+            collapse=sorting.FieldFacet("group"),
+            collapse_order=in_lang_first,
+        )
+        # The filter is part of the query (Whoosh's filter collector would bypass collapsing).
+        bounded = _Deadline(
+            Q.And([query, Q.ConstantScoreQuery(self._filter(request), 0.0)]),
+            time.monotonic() + self.time_budget,
         )
         truncated = False
         try:
-            searcher.search_with_collector(query, collector)
+            searcher.search_with_collector(bounded, collector)
         except TimeLimit:
             truncated = True
         return collector.results(), truncated
@@ -271,19 +323,20 @@ class SearchEngine:
         results, fallback, truncated, hits = None, None, False, []
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         with self.opened.index.searcher() as searcher:
-            for stage, query in self._stages(searcher, clauses, grams, preferred_lang(request.q)):
-                results, truncated = self._run(searcher, query, request)
+            lang = request.lang or preferred_lang(request.q)
+            for stage, query in self._stages(searcher, clauses, grams, lang):
+                results, truncated = self._run(searcher, query, request, lang)
                 fallback = stage
                 if results.scored_length():
                     break
             suggestion = self._did_you_mean(searcher, text)
             if results is not None and results.scored_length():
-                facets = {name: dict(sorted(results.groups(name).items())) for name in FACETS}
+                facets = _count_articles(searcher, results)
                 highlight = _Highlighter(text, {t for c in clauses for alt in c for t in alt})
                 start = (request.page - 1) * request.per_page
                 end = min(results.scored_length(), start + request.per_page)
                 hits = [highlight.hit(results[i]) for i in range(start, end)]
-        total = sum(facets["lang"].values())
+        total = facets.pop("_total", {}).get("", 0)
         return SearchResponse(
             text,
             total,
@@ -313,10 +366,23 @@ class SearchEngine:
         norm = normalize(text).strip()
         if not norm:
             return []
-        pool = [s for s in self.opened.meta.suggestions if internal or s.audience == "public"]
-        starts = [s for s in pool if s.norm.startswith(norm)]
-        inside = [s for s in pool if norm in s.norm and not s.norm.startswith(norm)]
-        return (sorted(starts, key=lambda s: (len(s.norm), s.norm)) + inside)[:limit]
+        lang = preferred_lang(text)
+        pool = [
+            s
+            for s in self.opened.meta.suggestions
+            if (internal or s.audience == "public") and norm in s.norm
+        ]
+        # Completions first, then phrasings that contain the text; the reader's language first.
+        pool.sort(key=lambda s: (not s.norm.startswith(norm), s.lang != lang, len(s.norm)))
+        seen: set[tuple[str, bool]] = set()
+        out = []
+        for suggestion in pool:
+            key = (suggestion.group, suggestion.url is None)
+            if key not in seen or suggestion.url is None:
+                seen.add(key)
+                if suggestion.text not in {o.text for o in out}:
+                    out.append(suggestion)
+        return out[:limit]
 
 
 class _Highlighter:

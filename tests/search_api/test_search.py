@@ -64,7 +64,14 @@ def test_response_shape(client):
     assert hit["url"].startswith(f"/articles/{hit['id']}/")
     assert "<mark>" in hit["snippet"]
     assert set(body["facets"]) == {"product", "type", "lang"}
-    assert sum(body["facets"]["lang"].values()) == body["total"]
+    # An article counts once, whatever the languages it is written in.
+    assert sum(body["facets"]["product"].values()) == body["total"]
+    assert sum(body["facets"]["type"].values()) == body["total"]
+    assert max(body["facets"]["lang"].values()) <= body["total"]
+    ids = [hit["id"] for hit in body["results"]]
+    assert len(
+        {i.removesuffix("-en").removesuffix("-zh-hant").removesuffix("-hant") for i in ids}
+    ) == len(ids)
 
 
 def test_section_deep_link(client, built_sample):
