@@ -375,7 +375,7 @@ class SearchEngine:
         # Completions first, then phrasings that contain the text; the reader's language first.
         pool.sort(key=lambda s: (not s.norm.startswith(norm), s.lang != lang, len(s.norm)))
         seen: set[tuple[str, bool]] = set()
-        out = []
+        out: list[Suggestion] = []
         for suggestion in pool:
             key = (suggestion.group, suggestion.url is None)
             if key not in seen or suggestion.url is None:

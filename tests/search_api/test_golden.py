@@ -73,6 +73,7 @@ def groups():
     from tests.conftest import SAMPLE_KB
 
     kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
     root = {a.id: a.meta.translation_of or a.id for a in kb.articles}
     return {a: {b for b, r in root.items() if r == root[a]} for a in root}
 
