@@ -20,6 +20,7 @@ from typing import Any
 from generator.errors import BuildError
 from generator.indexer import searchable, write_generation
 from generator.knowledge import KnowledgeBase
+from generator.offline_index import slim_search_index
 from generator.pages import Audience, SitePlan, plan_site
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
@@ -198,6 +199,7 @@ def build_site(
                 raise BuildError(
                     f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
                 ) from None
+            slim_search_index(output, plan.articles)
             generation = write_generation(kb, root, progress)
             _swap_in(output, site_dir)
             promote(root, generation)

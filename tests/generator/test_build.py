@@ -299,3 +299,30 @@ def test_links_and_files_are_rewritten(runner, kb_dir, tmp_path):
     assert 'href="../../kb-files/files/diagram.txt"' in html
     assert (tmp_path / "site" / "kb-files" / "files" / "diagram.txt").read_text() == "diagram"
     shutil.rmtree(tmp_path / "site")
+
+
+def test_offline_search_index_holds_titles_summaries_keywords_and_codes(built_sample, sample):
+    raw = (built_sample.site_dir / "search" / "search_index.json").read_text("utf-8")
+    docs = json.loads(raw)["docs"]
+    by_location = {d["location"]: d for d in docs}
+    article = next(
+        a
+        for a in sample.articles
+        if a.meta.error_codes
+        and a.meta.keywords
+        and a.meta.audience == "public"
+        and a.meta.status == "validated"
+    )
+    entry = by_location[f"articles/{article.id}/"]
+    text = entry["text"].replace("\u200b", "")
+    assert article.meta.summary in text
+    assert all(k in text for k in article.meta.keywords + article.meta.error_codes)
+    # Body text and the standard case headings are left to the API's full-text search.
+    assert not any(
+        d["location"].startswith(f"articles/{article.id}/#")
+        and d["title"].replace("\u200b", "") in ("现象", "原因", "Symptoms")
+        for d in docs
+    )
+    for phrase in unique_phrases(article.body)[:3]:
+        if phrase not in article.meta.summary:
+            assert phrase not in raw.replace("\u200b", "")

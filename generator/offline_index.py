@@ -1,0 +1,53 @@
+"""Slim Material's offline search index down to what the fallback search needs.
+
+Material indexes the full text of every page, which grows to tens of megabytes at a thousand
+articles and freezes a phone's browser. When the API is down, customers still find the article
+by its title, summary, keywords, error codes and (non-standard) headings, so article entries
+keep only those; other pages are left as Material wrote them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from generator.body import section_key
+from generator.knowledge import Article
+
+__all__ = ["slim_search_index"]
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _segment(text: str) -> str:
+    """Split Chinese runs with zero-width spaces, as Material's search plugin does with jieba."""
+    import jieba
+
+    def replace(match: re.Match[str]) -> str:
+        return "\u200b" + "\u200b".join(jieba.cut(match.group(0))) + "\u200b"
+
+    return _HAN.sub(replace, text).strip("\u200b")
+
+
+def slim_search_index(site_dir: Path, articles: list[Article]) -> int:
+    """Rewrite ``site_dir``'s search index in place; return its new size in bytes."""
+    path = site_dir / "search" / "search_index.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_page = {f"articles/{a.id}/": a for a in articles}
+    docs = []
+    for entry in data["docs"]:
+        page, _, anchor = entry["location"].partition("#")
+        article = by_page.get(page)
+        if article is None:
+            docs.append(entry)
+        elif not anchor:
+            meta = article.meta
+            words = [meta.summary, *meta.keywords, *meta.error_codes, *meta.tags]
+            docs.append({**entry, "text": _segment(" · ".join(words))})
+        elif section_key(entry["title"].replace("\u200b", "")) is None:
+            docs.append({**entry, "text": ""})  # the heading itself stays findable
+    data["docs"] = docs
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    path.write_text(text, encoding="utf-8")
+    return len(text.encode("utf-8"))
