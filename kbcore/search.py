@@ -11,7 +11,6 @@ fallback answered.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import time
@@ -22,11 +21,11 @@ from typing import Any, Literal
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.collectors import TimeLimit
-from whoosh.matching import WrappingMatcher
-from whoosh.query.wrappers import WrappingQuery
 
-from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize, script_variants
+from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
+from kbcore.collecting import Deadline, count_articles
 from kbcore.index import OpenIndex, Suggestion
+from kbcore.snippets import LATIN_WORD, Highlighter, Hit
 
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
 
@@ -38,7 +37,6 @@ DEFAULT_LANG = "zh-Hans"
 SYNONYM_WEIGHT = 0.7
 LANG_BONUS = 3.0
 Fallback = Literal["fuzzy", "any-term"] | None
-_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[._\-/:][0-9a-z\u00c0-\u024f]+)*")
 
 Clause = list[tuple[str, ...]]  # alternatives; every term of an alternative must match
 
@@ -93,19 +91,6 @@ class SearchRequest:
 
 
 @dataclass(frozen=True)
-class Hit:
-    id: str
-    title: str
-    url: str
-    snippet: str
-    score: float
-    type: str
-    product: str
-    lang: str
-    section: str | None
-
-
-@dataclass(frozen=True)
 class SearchResponse:
     query: str
     total: int
@@ -151,24 +136,6 @@ def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
     return alternatives[0] if len(alternatives) == 1 else Q.DisjunctionMax(alternatives)
 
 
-def _count_articles(searcher: Any, results: Any) -> dict[str, dict[str, int]]:
-    """Count matching articles per facet value, a translation group counting once.
-
-    Results show one language version per group, so the counts match what a filter returns.
-    """
-    group_of = searcher.reader().column_reader("group")
-    counts: dict[str, dict[str, int]] = {}
-    everything: set[bytes] = set()
-    for name in FACETS:
-        counts[name] = {}
-        for value, docnums in sorted(results.groups(name).items()):
-            groups = {group_of[docnum] for docnum in docnums}
-            counts[name][value] = len(groups)
-            everything |= groups
-    counts["_total"] = {"": len(everything)}
-    return counts
-
-
 def preferred_lang(typed: str) -> str:
     """Guess the language of what was typed: Traditional, Simplified or English.
 
@@ -176,41 +143,9 @@ def preferred_lang(typed: str) -> str:
     """
     if has_cjk(typed):
         return "zh-Hant" if is_traditional(typed) else "zh-Hans"
-    if any(word.isalpha() for word in _LATIN_WORD.findall(normalize(typed)) if len(word) > 1):
+    if any(word.isalpha() for word in LATIN_WORD.findall(normalize(typed)) if len(word) > 1):
         return "en"
     return DEFAULT_LANG
-
-
-class _DeadlineMatcher(WrappingMatcher):  # type: ignore[misc]
-    """Stop a search that runs past its deadline, whatever collector drives it."""
-
-    def __init__(self, child: Any, deadline: float, boost: float = 1.0) -> None:
-        super().__init__(child, boost)
-        self.deadline = deadline
-        self.steps = 0
-
-    def _replacement(self, newchild: Any) -> Any:
-        return self.__class__(newchild, self.deadline, self.boost)
-
-    def next(self) -> Any:
-        self.steps += 1
-        if self.steps % 128 == 0 and time.monotonic() > self.deadline:
-            raise TimeLimit
-        return self.child.next()
-
-
-class _Deadline(WrappingQuery):  # type: ignore[misc]
-    """Run the wrapped query under a time budget (see :class:`_DeadlineMatcher`)."""
-
-    def __init__(self, child: Q.Query, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-
-    def _rewrap(self, child: Q.Query) -> Q.Query:
-        return self.__class__(child, self.deadline)
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return _DeadlineMatcher(self.child.matcher(searcher, context), self.deadline)
 
 
 class SearchEngine:
@@ -267,7 +202,7 @@ class SearchEngine:
             collapse_order=in_lang_first,
         )
         # The filter is part of the query (Whoosh's filter collector would bypass collapsing).
-        bounded = _Deadline(
+        bounded = Deadline(
             Q.And([query, Q.ConstantScoreQuery(self._filter(request), 0.0)]),
             time.monotonic() + self.time_budget,
         )
@@ -331,8 +266,8 @@ class SearchEngine:
                     break
             suggestion = self._did_you_mean(searcher, text)
             if results is not None and results.scored_length():
-                facets = _count_articles(searcher, results)
-                highlight = _Highlighter(text, {t for c in clauses for alt in c for t in alt})
+                facets = count_articles(searcher, results, FACETS)
+                highlight = Highlighter(text, {t for c in clauses for alt in c for t in alt})
                 start = (request.page - 1) * request.per_page
                 end = min(results.scored_length(), start + request.per_page)
                 hits = [highlight.hit(results[i]) for i in range(start, end)]
@@ -353,7 +288,7 @@ class SearchEngine:
         corrector = searcher.corrector("spell")
         reader = searcher.reader()
         changed = text
-        for word in set(_LATIN_WORD.findall(text)):
+        for word in set(LATIN_WORD.findall(text)):
             if len(word) < 4 or not word.isalpha() or reader.doc_frequency("spell", word):
                 continue
             found = corrector.suggest(word, limit=1, maxdist=1 if len(word) <= 6 else 2, prefix=1)
@@ -383,56 +318,3 @@ class SearchEngine:
                 if suggestion.text not in {o.text for o in out}:
                     out.append(suggestion)
         return out[:limit]
-
-
-class _Highlighter:
-    """Pick each hit's best section and cut a snippet with the query's words marked."""
-
-    def __init__(self, text: str, terms: set[str]) -> None:
-        self.terms = terms
-        surface = set(_LATIN_WORD.findall(text)) | {t for t in self.terms if len(t) > 1}
-        variants = {v for word in surface for v in script_variants(word)}
-        pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-        self.pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
-
-    def _snippet(self, text: str, width: int = 160) -> str:
-        match = self.pattern.search(text) if self.pattern else None
-        start = max(0, match.start() - 40) if match else 0
-        window = text[start : start + width]
-        marked = "".join(
-            f"<mark>{html.escape(part)}</mark>" if index % 2 else html.escape(part)
-            for index, part in enumerate(_split_marks(self.pattern, window))
-        )
-        return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
-
-    def hit(self, result: Any) -> Hit:
-        doc = result["doc"]
-        best, best_score = None, 0
-        for section in doc["sections"]:
-            score = len(self.terms & set(section["terms"]))
-            if score > best_score:
-                best, best_score = section, score
-        text = best["text"] if best else doc["summary"]
-        url = doc["url"] + (f"#{best['anchor']}" if best and best["anchor"] else "")
-        return Hit(
-            id=result["id"],
-            title=result["title"],
-            url=url,
-            snippet=self._snippet(" ".join(text.split())),
-            score=round(result.score, 3),
-            type=result["type"],
-            product=result["product"],
-            lang=result["lang"],
-            section=(best["heading"] or None) if best else None,
-        )
-
-
-def _split_marks(pattern: re.Pattern[str] | None, text: str) -> list[str]:
-    """Split ``text`` into alternating plain and matching parts (plain first)."""
-    if pattern is None:
-        return [text]
-    parts, last = [], 0
-    for match in pattern.finditer(text):
-        parts += [text[last : match.start()], match.group(0)]
-        last = match.end()
-    return parts + [text[last:]]
