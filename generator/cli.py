@@ -52,6 +52,10 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
     )
     # MkDocs logs every page at INFO; only its warnings matter to writers.
     logging.getLogger("mkdocs").setLevel(logging.INFO if verbose else logging.WARNING)
+    # jieba logs loading its dictionary at DEBUG, through a handler of its own.
+    import jieba
+
+    jieba.setLogLevel(logging.INFO if verbose else logging.WARNING)
 
 
 @cli.command()
@@ -78,12 +82,8 @@ def build(
     strict: bool,
 ) -> None:
     """Check the articles, then build the portal and its manifest."""
-    import jieba
-
     from generator.build import build_site
 
-    # jieba (used by Material's search for Chinese) logs its dictionary loading at DEBUG.
-    jieba.setLogLevel(logging.INFO if ctx.find_root().params["verbose"] else logging.WARNING)
     settings = _settings(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
     result = run_checks(settings.kb_dir)
     _report(result, strict=strict)
