@@ -15,7 +15,7 @@ import math
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from whoosh import query as Q
@@ -101,7 +101,6 @@ class SearchResponse:
     suggestion: str | None
     fallback: Fallback
     truncated: bool = False
-    terms: list[str] = field(default_factory=list)
 
 
 def _term_query(term: str) -> Q.Query:

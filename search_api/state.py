@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 from kbcore.config import Settings
 from kbcore.index import index_root, open_current
@@ -44,7 +43,3 @@ class SearchState:
                 self._engine, self._target = engine, os.path.basename(opened.path)
             assert self._engine is not None
             return self._engine
-
-    @property
-    def index_path(self) -> Path:
-        return self.root
