@@ -14,19 +14,15 @@
   const MAX_QUERY = 200;
   const MAX_PAGE = 100;
   const INSTANT_RESULTS = 8;
-  const FILTERS = ["product", "type", "lang", "category", "tag"];
-  const FACETS = [
-    ["product", "产品", "Product"],
-    ["type", "类型", "Type"],
-    ["lang", "语言", "Language"],
-  ];
-  const FILTER_NAMES = {
-    product: "产品",
-    type: "类型",
-    lang: "语言",
-    category: "分类",
-    tag: "标签",
+  /** The API's filters, with their names; the first three come with counts (facets). */
+  const FILTERS = {
+    product: ["产品", "Product"],
+    type: ["类型", "Type"],
+    lang: ["语言", "Language"],
+    category: ["分类", "Category"],
+    tag: ["标签", "Tag"],
   };
+  const FACETS = ["product", "type", "lang"];
   const TYPES = {
     troubleshooting: ["故障排查", "Troubleshooting"],
     howto: ["操作指南", "How-to"],
@@ -99,7 +95,7 @@
 
   // ------------------------------------------------------------------------------- DOM helpers
 
-  /** Create an element; string children become text nodes, null and false ones are skipped. */
+  /** Create an element; string children become text nodes, missing ones are skipped. */
   function el(tag, attributes = {}, children = []) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes)) {
@@ -107,7 +103,9 @@
         node.setAttribute(name, String(value));
       }
     }
-    node.append(...children.filter((child) => child !== null && child !== false));
+    node.append(
+      ...children.filter((child) => child !== null && child !== undefined && child !== false),
+    );
     return node;
   }
 
@@ -137,15 +135,18 @@
     }
   }
 
-  function siteRoot() {
+  /** Material's configuration knows where the site starts (it may not be the host's root). */
+  function findSiteRoot() {
     const config = document.getElementById("__config");
     const base = config ? JSON.parse(config.textContent).base : "/";
     return new URL(String(base).replace(/\/?$/, "/"), location.href);
   }
 
+  const siteRoot = findSiteRoot();
+
   /** The results page's URL for these parameters (empty ones and page 1 left out). */
   function findUrl(params) {
-    const url = new URL("find/", siteRoot());
+    const url = new URL("find/", siteRoot);
     for (const [name, value] of Object.entries(params)) {
       if (value && !(name === "page" && Number(value) === 1)) url.searchParams.set(name, value);
     }
@@ -205,13 +206,18 @@
 
     const query = () => input.value.trim().slice(0, MAX_QUERY);
 
+    /** Take the box over now (no flash of offline results) and search once typing pauses. */
     function schedule() {
+      scrollwrap.classList.add("kb-online");
+      panel.setAttribute("aria-busy", "true");
+      if (shownQuery === null && query()) message.replaceChildren(...bi("正在搜索…", "Searching…"));
       clearTimeout(timer);
       timer = setTimeout(run, DEBOUNCE_MS);
     }
 
     function show(text, children = [], link = null) {
       scrollwrap.classList.add("kb-online");
+      panel.removeAttribute("aria-busy");
       message.replaceChildren(...text);
       seeAll.hidden = !link;
       if (link) seeAll.setAttribute("href", link);
@@ -260,6 +266,7 @@
       clearTimeout(timer);
       controller?.abort();
       scrollwrap.classList.remove("kb-online");
+      panel.removeAttribute("aria-busy");
       body.replaceChildren();
       shownQuery = null;
       if (query()) input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }));
@@ -375,7 +382,9 @@
   function readParams() {
     const search = new URLSearchParams(location.search);
     const params = { q: (search.get("q") ?? "").trim().slice(0, MAX_QUERY) };
-    for (const name of [...FILTERS, "page"]) params[name] = search.get(name)?.trim() || null;
+    for (const name of [...Object.keys(FILTERS), "page"]) {
+      params[name] = search.get(name)?.trim() || null;
+    }
     return params;
   }
 
@@ -426,7 +435,8 @@
         if (signal.aborted) return;
         region.removeAttribute("aria-busy");
         if (error instanceof ApiRejected) {
-          region.replaceChildren(errorLine(error), clearLink(params));
+          const clear = hasFilters(params) ? [clearLink(params)] : [];
+          region.replaceChildren(errorLine(error), ...clear);
         } else {
           region.replaceChildren(offlineNotice());
           status.markDown();
@@ -445,7 +455,8 @@
     // Facets, pages and did-you-mean are plain links to this page: follow them without reloading.
     root.addEventListener("click", (event) => {
       const link = event.target.closest("a[href]");
-      if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const modified = event.ctrlKey || event.metaKey || event.shiftKey || event.altKey;
+      if (!link || event.button !== 0 || modified) return;
       if (new URL(link.href).pathname !== new URL(findUrl({})).pathname) return;
       event.preventDefault();
       navigate(link.href);
@@ -502,7 +513,8 @@
   }
 
   function facetsView(facets, params) {
-    const groups = FACETS.map(([name, zh, en]) => {
+    const groups = FACETS.map((name) => {
+      const [zh, en] = FILTERS[name];
       const counts = Object.entries(facets[name] ?? {}).sort((a, b) => b[1] - a[1]);
       if (!counts.length) return null;
       return el("div", { class: "kb-facet", role: "group", "aria-label": `${zh} · ${en}` }, [
@@ -533,7 +545,7 @@
   }
 
   function activeFilters(params) {
-    const active = FILTERS.filter((name) => params[name]);
+    const active = Object.keys(FILTERS).filter((name) => params[name]);
     if (!active.length) return null;
     return el("ul", { class: "kb-chips kb-filters", "aria-label": "筛选条件 · Filters" }, [
       ...active.map((name) =>
@@ -545,12 +557,16 @@
               href: findUrl({ ...params, [name]: null, page: null }),
               title: "取消筛选 · Remove filter",
             },
-            [`${FILTER_NAMES[name]}: `, ...facetValueLabel(name, params[name]), " ×"],
+            [`${FILTERS[name][0]}: `, ...facetValueLabel(name, params[name]), " ×"],
           ),
         ]),
       ),
       el("li", {}, [clearLink(params)]),
     ]);
+  }
+
+  function hasFilters(params) {
+    return Object.keys(FILTERS).some((name) => params[name]);
   }
 
   function clearLink(params) {
@@ -560,7 +576,6 @@
   }
 
   function emptyState(found, params) {
-    const filtered = FILTERS.some((name) => params[name]);
     if (found.total) {
       // Past the last page: the pager below leads back.
       return el("p", { class: "kb-notice" }, [...bi("这一页没有结果", "No results on this page")]);
@@ -573,10 +588,10 @@
         el("li", {}, bi("换个说法，或用更少、更常见的词", "Try other or fewer words")),
         el("li", {}, bi("检查有没有错别字", "Check the spelling")),
         el("li", {}, bi("直接搜索错误代码，例如 E1001", "Search for the error code, e.g. E1001")),
-        filtered ? el("li", {}, [clearLink(params)]) : null,
+        hasFilters(params) ? el("li", {}, [clearLink(params)]) : null,
       ]),
       el("p", {}, [
-        el("a", { href: siteRoot().href }, [
+        el("a", { href: siteRoot.href }, [
           ...bi("返回首页，按产品或分类浏览", "Browse by product or category on the home page"),
         ]),
       ]),
@@ -594,7 +609,7 @@
           ])
         : el("span", { class: `kb-pager__${rel}` });
     return el("nav", { class: "kb-pager", "aria-label": "分页 · Pages" }, [
-      link(page - 1, "prev", bi("‹ 上一页", "Previous")),
+      link(Math.min(page - 1, pages), "prev", bi("‹ 上一页", "Previous")),
       el("span", { class: "kb-pager__where" }, [
         ...bi(`第 ${page} / ${pages} 页`, `Page ${page} of ${pages}`),
       ]),
