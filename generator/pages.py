@@ -14,7 +14,6 @@ from generator.article_page import ArticleRenderer
 from generator.i18n import text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import (
-    ARTICLE_SRC,
     SITE_LANG,
     Page,
     SitePlan,
@@ -59,17 +58,15 @@ class _Planner:
         return self.plan
 
     def _nav(self) -> list[Any]:
+        # Categories, not every article: the sidebar stays readable, and Material renders the
+        # whole navigation into every page, which makes builds quadratic in the nav's size.
         nav: list[Any] = [{text("home", SITE_LANG): "index.md"}]
-        for category_id, labels in self.kb.categories.items():
-            members = [a for a in self.listed if a.meta.category == category_id]
-            if not members:
-                continue
-            entries: list[Any] = [{text("overview", SITE_LANG): f"categories/{category_id}.md"}]
-            entries += [
-                {a.meta.title: ARTICLE_SRC.format(id=a.id)}
-                for a in sorted(members, key=lambda a: (a.meta.lang, a.meta.title))
-            ]
-            nav.append({labels.get(SITE_LANG): entries})
+        categories = [
+            {labels.get(SITE_LANG): f"categories/{category_id}.md"}
+            for category_id, labels in self.kb.categories.items()
+            if any(a.meta.category == category_id for a in self.listed)
+        ]
+        nav.append({text("categories", SITE_LANG): categories})
         nav.append(
             {
                 text("products", SITE_LANG): [
