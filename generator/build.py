@@ -46,6 +46,7 @@ class BuildResult:
     manifest_path: Path
     pages: int
     articles: int
+    offline_index_bytes: tuple[int, int]  # Material's full-text index, then ours
 
 
 def _stage(plan: SitePlan, docs_dir: Path) -> None:
@@ -199,11 +200,11 @@ def build_site(
                 raise BuildError(
                     f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
                 ) from None
-            slim_search_index(output, plan.articles)
+            offline_bytes = slim_search_index(output, plan.articles)
             generation = write_generation(kb, root, progress)
             _swap_in(output, site_dir)
             promote(root, generation)
     except IndexError_ as exc:  # another build holds the lock
         raise BuildError(str(exc)) from None
     manifest_path = write_manifest(_manifest(plan, audience), data_dir)
-    return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles))
+    return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles), offline_bytes)

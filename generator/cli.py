@@ -107,9 +107,11 @@ def build(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    full, slim = built.offline_index_bytes
     click.echo(
         f"Built {built.articles} articles ({built.pages} pages) into {built.site_dir}; "
-        f"manifest {built.manifest_path}"
+        f"manifest {built.manifest_path}; offline search index {slim / 1000:.0f} kB "
+        f"(full text would be {full / 1000:.0f} kB)"
     )
 
 

@@ -30,10 +30,11 @@ def _segment(text: str) -> str:
     return _HAN.sub(replace, text).strip("\u200b")
 
 
-def slim_search_index(site_dir: Path, articles: list[Article]) -> int:
-    """Rewrite ``site_dir``'s search index in place; return its new size in bytes."""
+def slim_search_index(site_dir: Path, articles: list[Article]) -> tuple[int, int]:
+    """Rewrite ``site_dir``'s search index in place; return its size before and after, in bytes."""
     path = site_dir / "search" / "search_index.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    data = json.loads(raw)
     by_page = {f"articles/{a.id}/": a for a in articles}
     docs = []
     for entry in data["docs"]:
@@ -50,4 +51,4 @@ def slim_search_index(site_dir: Path, articles: list[Article]) -> int:
     data["docs"] = docs
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     path.write_text(text, encoding="utf-8")
-    return len(text.encode("utf-8"))
+    return len(raw), len(text.encode("utf-8"))

@@ -27,6 +27,8 @@ from generator.pagekit import (
 __all__ = ["Audience", "Page", "SitePlan", "plan_site"]
 
 Audience = Literal["public", "internal"]
+# Listing pages only repeat article titles: they stay out of the offline search index.
+LISTING = {"exclude": True}
 
 
 class _Planner:
@@ -118,7 +120,7 @@ class _Planner:
         title = f"{text('search_results', SITE_LANG)} · {text('search_results', 'en')}"
         return Page(
             "find.md",
-            front(title, search={"exclude": True}) + f"# {md(title)}\n\n"
+            front(title, search=LISTING) + f"# {md(title)}\n\n"
             '<div id="kb-search-page" data-search-exclude></div>\n\n'
             f"<noscript>{html.escape(text('search_hint', SITE_LANG))}</noscript>\n",
         )
@@ -126,7 +128,7 @@ class _Planner:
     def _product(self, pid: str) -> Page:
         src, product = f"products/{pid}.md", self.kb.products[pid]
         name = product.name.get(SITE_LANG)
-        out = [front(name), f"# {md(name)}\n"]
+        out = [front(name, search=LISTING), f"# {md(name)}\n"]
         if product.description:
             out.append(
                 f'<p class="kb-lead">{html.escape(product.description.get(SITE_LANG))}</p>\n'
@@ -146,7 +148,7 @@ class _Planner:
         src, labels = f"categories/{cid}.md", self.kb.categories[cid]
         title = labels.get(SITE_LANG)
         out = [
-            front(title),
+            front(title, search=LISTING),
             f"# {md(title)}\n",
             f'<p class="kb-lead" lang="en">{html.escape(labels.get("en"))}</p>\n',
         ]
@@ -169,7 +171,8 @@ class _Planner:
                 slug, n = f"{tag_slug(tag)}-{n}", n + 1
             slugs[tag] = slug
         title = f"{text('tags', SITE_LANG)} · {text('tags', 'en')}"
-        index = [front(title), f"# {md(title)}\n", '<div class="kb-tags" markdown>\n']
+        index = [front(title, search=LISTING), f"# {md(title)}\n"]
+        index.append('<div class="kb-tags" markdown>\n')
         index += [
             f'[{md(tag)} <span class="kb-count">{len(by_tag[tag])}</span>]'
             f"(tag-{slugs[tag]}.md){{ .kb-tag }}"
@@ -180,7 +183,12 @@ class _Planner:
         for tag, members in sorted(by_tag.items()):
             src = f"tags/tag-{slugs[tag]}.md"
             pages.append(
-                Page(src, front(tag) + f"# {md(tag)}\n\n" + listing(src, members, self.kb))
+                Page(
+                    src,
+                    front(tag, search=LISTING)
+                    + f"# {md(tag)}\n\n"
+                    + listing(src, members, self.kb),
+                )
             )
         self.tag_pages.update({tag: f"tags/tag-{slug}.md" for tag, slug in slugs.items()})
         return pages
