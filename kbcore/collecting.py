@@ -7,10 +7,33 @@ from typing import Any
 
 from whoosh import query as Q
 from whoosh.collectors import TimeLimit
-from whoosh.matching import WrappingMatcher
+from whoosh.matching import DisjunctionMaxMatcher, WrappingMatcher
 from whoosh.query.wrappers import WrappingQuery
 
-__all__ = ["Deadline", "count_articles"]
+__all__ = ["BestOf", "Deadline", "count_articles"]
+
+
+class _BestOfMatcher(DisjunctionMaxMatcher):  # type: ignore[misc]
+    """Score a document by the best sub-matcher positioned on it.
+
+    Whoosh 2.7's ``DisjunctionMaxMatcher.score`` takes the max over both sub-matchers wherever
+    they are positioned, so a score from another document leaks into this one.
+    """
+
+    def score(self) -> float:
+        active = [m for m in (self.a, self.b) if m.is_active()]
+        here = min(m.id() for m in active)
+        return float(max(m.score() for m in active if m.id() == here))
+
+
+class BestOf(Q.DisjunctionMax):  # type: ignore[misc]
+    """Match any subquery; score a document by its best-scoring one (a correct DisMax)."""
+
+    def _matcher(self, subs: list[Q.Query], searcher: Any, context: Any) -> Any:
+        reader = searcher.reader()
+        return self._tree_matcher(
+            subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader)
+        )
 
 
 class DeadlineMatcher(WrappingMatcher):  # type: ignore[misc]

@@ -23,7 +23,7 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit
 
 from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
-from kbcore.collecting import Deadline, count_articles
+from kbcore.collecting import BestOf, Deadline, count_articles
 from kbcore.index import OpenIndex, Suggestion
 from kbcore.snippets import LATIN_WORD, Highlighter, Hit
 
@@ -32,7 +32,6 @@ __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "
 FACETS = ("product", "type", "lang")
 FIELD_WEIGHTS = {"title": 1.5, "phrases": 2.0, "codes": 3.0, "body": 1.0}
 GRAMS_WEIGHT = 0.6
-FIELD_TIEBREAK = 0.3
 DEFAULT_LANG = "zh-Hans"
 SYNONYM_WEIGHT = 0.7
 LANG_BONUS = 3.0
@@ -104,10 +103,8 @@ class SearchResponse:
 
 
 def _term_query(term: str) -> Q.Query:
-    """Match a term in any field: the best field counts, the others add a little."""
-    return Q.DisjunctionMax(
-        [Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()], tiebreak=FIELD_TIEBREAK
-    )
+    """Match a term in any field; the best field counts."""
+    return BestOf([Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()])
 
 
 def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
@@ -132,7 +129,7 @@ def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
         query = parts[0] if len(parts) == 1 else Q.And(parts)
         alternatives.append(query if number == 0 else Q.Or([query], boost=SYNONYM_WEIGHT))
     # The best alternative counts, so an article full of synonyms does not outrank the words typed.
-    return alternatives[0] if len(alternatives) == 1 else Q.DisjunctionMax(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else BestOf(alternatives)
 
 
 def preferred_lang(typed: str) -> str:
