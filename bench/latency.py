@@ -1,0 +1,257 @@
+"""Search latency and throughput at 1,000 and 10,000 articles, in-process and over HTTP.
+
+    .venv/bin/python -m bench.latency --sizes 1000,10000 --requests 400
+
+For each size, real documents (TiDB's Chinese docs and StackFAQ threads, half each) are cycled
+into that many articles with distinct ids and a slight variation (a numbered title and one
+paragraph left out), written as a knowledge base and indexed by ``write_generation``. Then:
+
+- in-process: ``GET /api/search`` through ``search_api.create_app(...).test_client()``, one
+  request at a time, against the same queries through the Whoosh-default baseline;
+- over HTTP: gunicorn with 2 sync workers on 127.0.0.1, 2 client threads, one connection per
+  request, a 10 s timeout per request and an overall deadline; gunicorn is stopped by its PID.
+
+The query mix alternates real queries of the two public query sets (Chinese and English).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import search_api
+from bench.baselines import WhooshDefault
+from bench.corpus import REPO, Doc, build_index, describe_run, stackfaq_docs, tidb_docs, write_kb
+from bench.relevance import SETS, load_queries, print_table
+
+REQUEST_TIMEOUT = 10.0
+WARMUP = 20
+
+
+@dataclass(frozen=True)
+class Run:
+    """Latencies of one measured loop."""
+
+    latencies_ms: list[float]
+    seconds: float
+    errors: int
+
+    def row(self) -> list[object]:
+        p = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
+        rate = len(self.latencies_ms) / self.seconds
+        timings = [f"{p[49]:.1f}", f"{p[94]:.1f}", f"{p[98]:.1f}", f"{rate:.1f}"]
+        return [*timings, len(self.latencies_ms), self.errors]
+
+
+def _vary(doc: Doc, variant: int) -> Doc:
+    """Copy number ``variant`` of ``doc``: a numbered title and one paragraph left out."""
+    if variant == 0:
+        return doc
+    paragraphs = doc.body.split("\n\n")
+    droppable = [i for i, p in enumerate(paragraphs) if "```" not in p and "~~~" not in p]
+    if len(paragraphs) > 2 and droppable:
+        del paragraphs[droppable[variant % len(droppable)]]
+    return replace(
+        doc,
+        corpus_id=f"{doc.corpus_id}-{variant}",
+        title=f"{doc.title[:110]} ({variant + 1})",
+        body="\n\n".join(paragraphs),
+    )
+
+
+def scaled_docs(size: int) -> list[Doc]:
+    """``size`` articles, alternately Chinese and English, cycling through both corpora."""
+    pools = [tidb_docs()[0], stackfaq_docs()[0]]
+    out = []
+    for number in range(size):
+        pool = pools[number % 2]
+        nth = number // 2
+        out.append(_vary(pool[nth % len(pool)], nth // len(pool)))
+    return out
+
+
+def query_mix(count: int) -> list[str]:
+    """``count`` real queries, alternating TiDB (Chinese) and StackFAQ (English)."""
+    chinese = [text for _, text in load_queries(SETS["tidb"].queries, None)]
+    english = [text for _, text in load_queries(SETS["stackfaq"].queries, None)]
+    mixed = itertools.chain.from_iterable(zip(itertools.cycle(chinese), english, strict=False))
+    return list(itertools.islice(itertools.cycle(list(mixed)), count))
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def timed_loop(call: Callable[[str], bool], queries: Sequence[str]) -> Run:
+    """Call ``call`` for each query in turn; it returns whether the request succeeded."""
+    latencies, errors = [], 0
+    start = time.perf_counter()
+    for text in queries:
+        began = time.perf_counter()
+        ok = call(text)
+        latencies.append((time.perf_counter() - began) * 1000)
+        errors += not ok
+    return Run(latencies, time.perf_counter() - start, errors)
+
+
+def in_process(data_dir: Path, queries: Sequence[str]) -> Run:
+    """``/api/search`` through Flask's test client (routing, validation, engine, JSON)."""
+    client = search_api.create_app({"data_dir": data_dir}).test_client()
+
+    def call(text: str) -> bool:
+        return client.get("/api/search", query_string={"q": text}).status_code == 200
+
+    for text in queries[:WARMUP]:
+        call(text)
+    return timed_loop(call, queries)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _get(port: int, text: str) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    try:
+        connection.request("GET", "/api/search?" + urlencode({"q": text}))
+        response = connection.getresponse()
+        response.read()
+        return response.status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes], deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        if _get(port, "warm up"):
+            return
+        time.sleep(0.5)
+    raise SystemExit("gunicorn did not answer /api/search in time")
+
+
+def _clients(port: int, queries: Sequence[str], threads: int, deadline: float) -> Run:
+    """Send ``queries`` from ``threads`` threads (split evenly); stop at ``deadline``."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(part: Iterable[str]) -> None:
+        for text in part:
+            if time.monotonic() > deadline:
+                return
+            began = time.perf_counter()
+            ok = _get(port, text)
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += not ok
+
+    pool = [
+        threading.Thread(target=worker, args=(queries[i::threads],), daemon=True)
+        for i in range(threads)
+    ]
+    start = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()) + REQUEST_TIMEOUT)
+    return Run(latencies, time.perf_counter() - start, errors[0])
+
+
+def over_http(data_dir: Path, queries: Sequence[str], log: Path, budget: float) -> Run:
+    """``/api/search`` on gunicorn (2 workers) over loopback, 2 client threads."""
+    port = _free_port()
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
+    command = [str(REPO / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [*command, "search_api:create_app()"], cwd=REPO, env=env, stdout=output, stderr=output
+        )
+        try:
+            _wait_ready(port, server, time.monotonic() + 120)
+            _clients(port, queries[:WARMUP], 2, time.monotonic() + 120)  # warm both workers
+            return _clients(port, queries, 2, time.monotonic() + budget)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+Rows = list[list[object]]
+
+
+def measure(size: int, requests: int, budget: float, workdir: Path) -> tuple[Rows, Rows]:
+    """Build the ``size``-article index and the baseline, then time both."""
+    docs = scaled_docs(size)
+    write_kb(docs, workdir / "kb")
+    opened, build_s = build_index(workdir / "kb", workdir / "data")
+    start = time.perf_counter()
+    baseline = WhooshDefault(docs, workdir / "whoosh")
+    baseline_s = time.perf_counter() - start
+    builds: Rows = [
+        [size, "kb-portal", f"{build_s:.1f}", f"{folder_mb(opened.path):.1f}"],
+        [size, baseline.name, f"{baseline_s:.1f}", f"{folder_mb(workdir / 'whoosh'):.1f}"],
+    ]
+    queries = query_mix(requests)
+    print(f"{size}: built; timing {len(queries)} requests each", flush=True)
+
+    def baseline_call(text: str) -> bool:
+        baseline.search(text)
+        return True
+
+    log = workdir / "gunicorn.log"
+    runs = [
+        ("kb-portal", "in-process /api/search", in_process(workdir / "data", queries)),
+        ("whoosh-default", "in-process search()", timed_loop(baseline_call, queries)),
+        ("kb-portal", "HTTP gunicorn -w 2", over_http(workdir / "data", queries, log, budget)),
+    ]
+    return builds, [[size, system, mode, *run.row()] for system, mode, run in runs]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--requests", type=int, default=400, help="timed requests per loop")
+    parser.add_argument("--budget", type=float, default=300, help="seconds per HTTP loop, at most")
+    args = parser.parse_args(argv)
+    print(describe_run(), flush=True)
+    builds: Rows = []
+    rows: Rows = []
+    with tempfile.TemporaryDirectory(prefix="kb-latency-") as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            built, timed = measure(size, args.requests, args.budget, Path(tmp) / str(size))
+            builds += built
+            rows += timed
+    print_table(["articles", "system", "build s", "index MB"], builds)
+    print()
+    print_table(
+        ["articles", "system", "mode", "p50 ms", "p95 ms", "p99 ms", "req/s", "requests", "errors"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
