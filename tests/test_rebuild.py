@@ -16,7 +16,7 @@ from tests.conftest import KB_BIN, SAMPLE_KB, free_port, wait_http
 pytestmark = pytest.mark.e2e
 
 
-def build(site, data, *extra):
+def build(site, data, *extra, env=None):
     return subprocess.run(
         [
             str(KB_BIN),
@@ -33,6 +33,7 @@ def build(site, data, *extra):
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -104,23 +105,7 @@ def test_failed_build_keeps_the_index_serving(tmp_path):
     current = os.readlink(data / "index" / "current")
     broken = tmp_path / "mkdocs.yml"
     broken.write_text("theme:\n  name: does-not-exist\n")
-    result = subprocess.run(
-        [
-            str(KB_BIN),
-            "build",
-            "--kb",
-            str(SAMPLE_KB),
-            "--site-dir",
-            str(site),
-            "--data-dir",
-            str(data),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "KB_MKDOCS_CONFIG": str(broken)},
-    )
+    result = build(site, data, env={"KB_MKDOCS_CONFIG": str(broken)})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert os.readlink(data / "index" / "current") == current
     assert sorted(p.name for p in (data / "index").iterdir() if p.name.startswith("gen-")) == [

@@ -185,7 +185,7 @@ def test_tag_pages_list_their_articles(built_sample, sample):
         assert tag in index
 
 
-def build(runner, kb_dir: Path, out: Path, *extra: str):
+def build(runner, kb_dir: Path, out: Path, *extra: str, env=None):
     return runner.invoke(
         cli,
         [
@@ -198,6 +198,7 @@ def build(runner, kb_dir: Path, out: Path, *extra: str):
             str(out / "var"),
             *extra,
         ],
+        env=env,
     )
 
 
@@ -225,19 +226,7 @@ def test_failed_build_leaves_the_previous_site_untouched(runner, kb_dir, tmp_pat
     write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(title="新标题"))
     broken = tmp_path / "mkdocs.yml"
     broken.write_text(MKDOCS_YML.read_text("utf-8").replace("name: material", "name: nope"))
-    result = runner.invoke(
-        cli,
-        [
-            "build",
-            "--kb",
-            str(kb_dir),
-            "--site-dir",
-            str(tmp_path / "site"),
-            "--data-dir",
-            str(tmp_path / "var"),
-        ],
-        env={"KB_MKDOCS_CONFIG": str(broken)},
-    )
+    result = build(runner, kb_dir, tmp_path, env={"KB_MKDOCS_CONFIG": str(broken)})
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"Error: {broken}:" in result.stderr
@@ -252,19 +241,7 @@ def test_build_does_not_rewrite_the_base_configuration(runner, kb_dir, tmp_path)
     custom.write_text(
         MKDOCS_YML.read_text("utf-8").replace("site_name: 青禾软件帮助中心", "site_name: 测试门户")
     )
-    result = runner.invoke(
-        cli,
-        [
-            "build",
-            "--kb",
-            str(kb_dir),
-            "--site-dir",
-            str(tmp_path / "site"),
-            "--data-dir",
-            str(tmp_path / "var"),
-        ],
-        env={"KB_MKDOCS_CONFIG": str(custom)},
-    )
+    result = build(runner, kb_dir, tmp_path, env={"KB_MKDOCS_CONFIG": str(custom)})
     assert result.exit_code == 0, result.output
     assert MKDOCS_YML.read_bytes() == before
     assert "测试门户" in (tmp_path / "site" / "index.html").read_text("utf-8")
