@@ -64,39 +64,26 @@ SETS = {
 
 @dataclass(frozen=True)
 class Variant:
-    """Settings of our engine tried by ``--sweep``; None and empty mean the engine's own."""
+    """Settings of our engine tried by ``--sweep``: constants of kbcore.search to replace in
+    this process (``GRAMS_WEIGHT``, ``FIELD_WEIGHTS`` …) and ``SearchEngine`` options."""
 
     label: str
-    fields: dict[str, float] | None = None  # kbcore.search.FIELD_WEIGHTS
-    grams: float | None = None  # kbcore.search.GRAMS_WEIGHT
-    options: dict[str, float] = field(default_factory=dict)  # SearchEngine(..., **options)
+    constants: dict[str, object] = field(default_factory=dict)
+    options: dict[str, float] = field(default_factory=dict)
 
 
-def _weights(**changes: float) -> dict[str, float]:
-    return {**search.FIELD_WEIGHTS, **changes}
+def _fields(**changes: float) -> dict[str, object]:
+    return {"FIELD_WEIGHTS": {**search.FIELD_WEIGHTS, **changes}}
 
 
 SWEEP = [
-    Variant("default"),
-    Variant("min_match 0.4", options={"min_match": 0.4}),
-    Variant("min_match 0.8", options={"min_match": 0.8}),
-    Variant("time_budget 5 s", options={"time_budget": 5.0}),
-    Variant("grams 0", grams=0.0),
-    Variant("grams 0.3", grams=0.3),
-    Variant("grams 1.5", grams=1.5),
-    Variant("grams 2.5", grams=2.5),
-    Variant("title 1.0", fields=_weights(title=1.0)),
-    Variant("title 3.0", fields=_weights(title=3.0)),
-    Variant("phrases 1.0", fields=_weights(phrases=1.0)),
-    Variant("phrases 0.5", fields=_weights(phrases=0.5)),
-    Variant("grams 1.5, phrases 1.0", grams=1.5, fields=_weights(phrases=1.0)),
-    Variant("grams 1.5, phrases 0.5", grams=1.5, fields=_weights(phrases=0.5)),
-    Variant(
-        "grams 1.5, phrases 0.5, title 1.0", grams=1.5, fields=_weights(phrases=0.5, title=1.0)
-    ),
-    Variant(
-        "grams 2.5, phrases 0.5, title 1.0", grams=2.5, fields=_weights(phrases=0.5, title=1.0)
-    ),
+    Variant("HEADING_PHRASE_WEIGHT 0", {"HEADING_PHRASE_WEIGHT": 0.0}),
+    Variant("HEADING_PHRASE_WEIGHT 6", {"HEADING_PHRASE_WEIGHT": 6.0}),
+    Variant("HEADING_PHRASE_WEIGHT 12", {"HEADING_PHRASE_WEIGHT": 12.0}),
+    Variant("phrases 1.0", _fields(phrases=1.0)),
+    Variant("phrases 0.25", _fields(phrases=0.25)),
+    Variant("title 0.7", _fields(title=0.7)),
+    Variant("title 1.5", _fields(title=1.5)),
 ]
 
 
@@ -170,16 +157,15 @@ class OurEngine:
 
 @contextmanager
 def applied(variant: Variant) -> Iterator[None]:
-    """Apply ``variant``'s weights to kbcore.search in this process, then undo it."""
-    saved = search.FIELD_WEIGHTS, search.GRAMS_WEIGHT
-    if variant.fields is not None:
-        search.FIELD_WEIGHTS = variant.fields
-    if variant.grams is not None:
-        search.GRAMS_WEIGHT = variant.grams
+    """Replace ``variant``'s constants in kbcore.search for the duration (this process only)."""
+    saved = {name: getattr(search, name) for name in variant.constants}
+    for name, value in variant.constants.items():
+        setattr(search, name, value)
     try:
         yield
     finally:
-        search.FIELD_WEIGHTS, search.GRAMS_WEIGHT = saved
+        for name, value in saved.items():
+            setattr(search, name, value)
 
 
 @dataclass

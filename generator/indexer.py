@@ -105,6 +105,7 @@ def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
         "codes": "\n".join(meta.error_codes),
         "body": body,
         "grams": f"{meta.title}\n{meta.summary}\n{body}",
+        "headings": "\n".join([meta.title, *(heading for heading, _, _ in parts)]),
         "lang": meta.lang,
         "product": meta.product,
         "type": meta.type,

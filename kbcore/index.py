@@ -40,7 +40,7 @@ __all__ = [
     "new_generation",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT = "current"
 KEEP_GENERATIONS = 3
 
@@ -85,6 +85,7 @@ def make_schema(analysis: TextAnalysis) -> Schema:
         codes=TEXT(analyzer=words),  # error codes and messages, as customers paste them
         body=TEXT(analyzer=words),
         grams=TEXT(analyzer=grams),  # title and body as character bigrams: exact wording
+        headings=TEXT(analyzer=words),  # the title and section headings: whole-phrase matches
         spell=TEXT(analyzer=words, spelling=True),  # public words only: did-you-mean
         lang=ID(stored=True, sortable=True),
         product=ID(stored=True, sortable=True),

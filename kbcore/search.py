@@ -30,11 +30,14 @@ from kbcore.snippets import LATIN_WORD, Highlighter, Hit
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
 
 FACETS = ("product", "type", "lang")
-FIELD_WEIGHTS = {"title": 1.5, "phrases": 2.0, "codes": 3.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 1.0, "phrases": 0.5, "codes": 3.0, "body": 1.0}
 # Exact wording: Chinese character bigrams weigh more than whole Latin words (measured on the
 # TiDB FAQ and StackFAQ sets, docs/benchmarks.md).
 GRAMS_WEIGHT = 3.0
 LATIN_GRAMS_WEIGHT = 0.6
+# A title or section heading that holds the query's words in the typed order: a question asked as
+# the FAQ asks it, a pasted message.
+HEADING_PHRASE_WEIGHT = 3.0
 DEFAULT_LANG = "zh-Hans"
 SYNONYM_WEIGHT = 0.7
 LANG_BONUS = 3.0
@@ -102,6 +105,7 @@ class SearchResponse:
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     fallback: Fallback
+    lang: str  # the reader's language: asked for, or guessed from the query
     truncated: bool = False
 
 
@@ -213,10 +217,12 @@ class SearchEngine:
         return collector.results(), truncated
 
     def _stages(
-        self, searcher: Any, clauses: list[Clause], grams: list[str], lang: str
+        self, searcher: Any, words: list[str], clauses: list[Clause], grams: list[str], lang: str
     ) -> list[tuple[Fallback, Q.Query]]:
         need = len(clauses) if len(clauses) <= 2 else math.ceil(len(clauses) * self.min_match)
         extras: list[Q.Query] = [Q.ConstantScoreQuery(Q.Term("lang", lang), LANG_BONUS)]
+        if len(words) >= 2 and HEADING_PHRASE_WEIGHT:
+            extras.append(Q.Phrase("headings", words, slop=1, boost=HEADING_PHRASE_WEIGHT))
         if grams:
             extras.append(
                 Q.Or(
@@ -250,7 +256,9 @@ class SearchEngine:
                         ranked(Q.Or([_clause_query(c, unknown) for c in clauses], minmatch=need)),
                     )
                 )
-        anything = [_clause_query(c) for c in clauses] + extras[1:]
+        anything = [_clause_query(c) for c in clauses] + [
+            q for q in extras[1:] if not isinstance(q, Q.Phrase)
+        ]
         if anything:
             stages.append(("any-term", ranked(Q.Or(anything))))
         return stages
@@ -265,7 +273,7 @@ class SearchEngine:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         with self.opened.index.searcher() as searcher:
             lang = request.lang or preferred_lang(request.q)
-            for stage, query in self._stages(searcher, clauses, grams, lang):
+            for stage, query in self._stages(searcher, words, clauses, grams, lang):
                 results, truncated = self._run(searcher, query, request, lang)
                 fallback = stage
                 if results.scored_length():
@@ -287,6 +295,7 @@ class SearchEngine:
             facets,
             suggestion,
             fallback if total else None,
+            lang,
             truncated,
         )
 
