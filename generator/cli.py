@@ -8,18 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from generator.check import CheckResult, run_checks
+from generator.data_cli import backlog, db, propose_after_build, purge_cmd
 from generator.errors import KbError
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
+from kbcore.storage import open_storage
 
-__all__ = ["cli"]
+__all__ = ["cli", "settings_of"]
 
 PATH = click.Path(path_type=Path)
 
 
-def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+def settings_of(ctx: click.Context, **overrides: Any) -> Settings:
+    """Load the settings: the --config file, KB_* variables, then ``overrides``."""
     try:
         return load_settings(overrides, config_file=ctx.obj)
     except ConfigError as exc:
@@ -64,7 +68,7 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
     """Validate every article and list every problem, one per line."""
-    settings = _settings(ctx, kb_dir=kb_dir)
+    settings = settings_of(ctx, kb_dir=kb_dir)
     _report(run_checks(settings.kb_dir), strict=strict)
 
 
@@ -84,7 +88,7 @@ def build(
     """Check the articles, then build the portal and its manifest."""
     from generator.build import build_site
 
-    settings = _settings(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
+    settings = settings_of(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
     result = run_checks(settings.kb_dir)
     _report(result, strict=strict)
     assert result.kb is not None
@@ -113,6 +117,9 @@ def build(
         f"manifest {built.manifest_path}; offline search index {slim / 1000:.0f} kB "
         f"(full text would be {full / 1000:.0f} kB)"
     )
+    proposals = propose_after_build(settings)
+    if proposals:
+        click.echo(proposals)
 
 
 @cli.command()
@@ -133,9 +140,14 @@ def serve(
 
     from generator.server import create_portal_app
 
-    settings = _settings(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
+    settings = settings_of(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
+    store = open_storage(settings).store
+    try:
+        store.upgrade()
+    except SQLAlchemyError as exc:
+        raise KbError(f"{store.display_url()}: cannot prepare the database: {exc}") from None
     app = create_portal_app(settings)
     click.echo(
         f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
@@ -152,3 +164,8 @@ def serve(
         )
     except OSError as exc:
         raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+
+
+cli.add_command(db)
+cli.add_command(backlog)
+cli.add_command(purge_cmd)

@@ -8,10 +8,11 @@ from flask import Flask, Response, abort, jsonify, redirect, request, send_from_
 from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
+import feedback_api
 import search_api
 from kbcore.config import Settings
 from kbcore.manifest import ManifestError, read_manifest
-from kbcore.web import error_response, openapi_document, register_error_handlers
+from kbcore.web import error_response, openapi_document, register_error_handlers, trust_proxies
 
 __all__ = ["create_portal_app"]
 
@@ -69,7 +70,9 @@ def create_portal_app(settings: Settings) -> Flask:
     app.config["KB_SETTINGS"] = settings
     site_dir = settings.site_dir.resolve()
     register_error_handlers(app, api_prefix="/api/")
+    trust_proxies(app, settings.proxy_hops)
     search_api.init_app(app, settings)
+    feedback_api.init_app(app, settings)
 
     @app.get("/api/health")
     def health() -> Response:
@@ -89,8 +92,9 @@ def create_portal_app(settings: Settings) -> Flask:
     @app.get("/api/openapi.json")
     def openapi() -> Response:
         """Describe every endpoint of the portal's API."""
-        paths = {**HEALTH_PATH, **search_api.PATHS}
-        return jsonify(openapi_document("kb-portal API", paths, search_api.SCHEMAS))
+        paths = {**HEALTH_PATH, **search_api.PATHS, **feedback_api.PATHS}
+        schemas = {**search_api.SCHEMAS, **feedback_api.SCHEMAS}
+        return jsonify(openapi_document("kb-portal API", paths, schemas))
 
     @app.get("/", defaults={"path": ""})
     @app.get("/<path:path>")

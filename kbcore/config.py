@@ -10,12 +10,20 @@ naming where it came from, what was expected and what was found.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 __all__ = ["ConfigError", "Settings", "load_settings", "DEFAULT_CONFIG_FILE"]
 
@@ -31,6 +39,22 @@ def _split_commas(value: Any) -> Any:
     """Accept ``a,b`` from an environment variable as well as a list from a file."""
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _split_spaces(value: Any) -> Any:
+    """Accept ``a b`` from an environment variable (regexes may hold commas)."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    return value
+
+
+def _check_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
     return value
 
 
@@ -51,6 +75,34 @@ class Settings(BaseModel):
     )
     search_time_budget_ms: int = Field(
         500, ge=10, le=10000, description="Longest a search may collect results."
+    )
+    database_url: str | None = Field(
+        None,
+        min_length=1,
+        description="PostgreSQL URL for ratings and search logs (default: SQLite in data_dir).",
+    )
+    db_busy_timeout_ms: int = Field(
+        5000, ge=50, le=60000, description="How long a rating waits for a locked database."
+    )
+    rating_limit_per_client: int = Field(
+        30, ge=1, le=100000, description="Articles one browser may rate per window."
+    )
+    rating_limit_per_address: int = Field(
+        120, ge=1, le=1000000, description="Articles one network address may rate per window."
+    )
+    rating_limit_window_s: int = Field(
+        3600, ge=1, le=604800, description="The window of the two rating limits, in seconds."
+    )
+    redact_patterns: Annotated[
+        tuple[str, ...], BeforeValidator(_split_spaces), AfterValidator(_check_patterns)
+    ] = Field((), description="Regexes of order numbers to redact (space-separated in KB_*).")
+    proxy_hops: int = Field(
+        0, ge=0, le=5, description="Trusted reverse proxies in front (for X-Forwarded-For)."
+    )
+    secret_key: str | None = Field(
+        None,
+        min_length=16,
+        description="Key for hashing client addresses (default: a key kept in data_dir).",
     )
 
 
@@ -91,6 +143,12 @@ def _expected(name: str) -> str:
         return "a path"
     if name.endswith("_tokens"):
         return "a comma-separated list of tokens"
+    if name == "redact_patterns":
+        return "a list of regular expressions"
+    if name == "database_url":
+        return "a database URL"
+    if name == "secret_key":
+        return "text of at least 16 characters"
     return "non-empty text"
 
 

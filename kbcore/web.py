@@ -11,6 +11,10 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from kbcore.config import Settings
+from kbcore.storage import Storage, open_storage
 
 __all__ = [
     "ApiError",
@@ -18,6 +22,8 @@ __all__ = [
     "openapi_document",
     "register_error_handlers",
     "request_id",
+    "storage_of",
+    "trust_proxies",
 ]
 
 
@@ -55,6 +61,20 @@ def error_response(
     response.status_code = status
     response.headers.update(headers or {})
     return response
+
+
+def storage_of(app: Flask, settings: Settings) -> Storage:
+    """Return the app's storage, opening it on first use (both services share one)."""
+    if "kb_storage" not in app.extensions:
+        app.extensions["kb_storage"] = open_storage(settings)
+    storage: Storage = app.extensions["kb_storage"]
+    return storage
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Read the client address from ``X-Forwarded-For`` set by ``hops`` trusted proxies."""
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 _HTTP_CODES = {

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kbcore.config import Settings, load_settings
-from kbcore.web import openapi_document, register_error_handlers
+from kbcore.web import openapi_document, register_error_handlers, storage_of, trust_proxies
 from search_api.openapi import PATHS, SCHEMAS
 from search_api.state import SearchState
 from search_api.views import bp
@@ -19,6 +19,7 @@ __all__ = ["PATHS", "SCHEMAS", "create_app", "init_app"]
 def init_app(app: Flask, settings: Settings) -> None:
     """Mount the search endpoints on ``app`` (the portal, or this service's own app)."""
     app.extensions["kb_search"] = SearchState(settings)
+    storage_of(app, settings)
     app.register_blueprint(bp)
 
 
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask(__name__)
     register_error_handlers(app)
+    trust_proxies(app, settings.proxy_hops)
     init_app(app, settings)
 
     @app.get("/api/openapi.json")

@@ -35,6 +35,16 @@ _FILTERS = [
         ("tag", "Only articles with this tag", {"type": "string", "maxLength": 80}),
         ("page", "Page of results, from 1", {"type": "integer", "minimum": 1, "maximum": 100}),
         ("per_page", "Results per page", {"type": "integer", "minimum": 1, "maximum": 50}),
+        (
+            "instant",
+            "1 for type-ahead requests, which are not logged as searches",
+            {"type": "string", "enum": ["0", "1"]},
+        ),
+        (
+            "ticket_id",
+            "Agents only: the ticket being answered (logged with the search)",
+            {"type": "string", "maxLength": 80},
+        ),
     ]
 ]
 _Q = {
@@ -50,7 +60,8 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Search the case articles",
             "description": "Chinese (Simplified or Traditional) and English. Internal articles are "
-            "searched only with an agent token (Authorization: Bearer …).",
+            "searched only with an agent token (Authorization: Bearer …). Each first page is "
+            "logged (personal data redacted) for the writers' backlog.",
             "parameters": [_Q, *_FILTERS],
             "responses": {
                 "200": {

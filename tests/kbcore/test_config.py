@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import cli
-from kbcore.config import ConfigError, load_settings
+from kbcore.config import Settings, ConfigError, load_settings
 
 
 def test_defaults():
@@ -69,8 +69,8 @@ def test_bad_config_file(tmp_path):
         load_settings(config_file=config, environ={})
     assert str(error.value).splitlines() == [
         f"{config}: port: expected an integer from 1 to 65535, found 'x'",
-        f"{config}: colour: expected one of kb_dir, mkdocs_config, site_dir, data_dir, host, "
-        "port, threads, agent_tokens, search_time_budget_ms, found an unknown setting",
+        f"{config}: colour: expected one of {', '.join(Settings.model_fields)}, "
+        "found an unknown setting",
     ]
     config.write_text("port = = 1")
     with pytest.raises(ConfigError, match=rf"^{config}: expected valid TOML, found an error"):

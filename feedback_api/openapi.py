@@ -1,0 +1,132 @@
+"""The OpenAPI description of the feedback endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["PATHS", "SCHEMAS"]
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(ref: str, text: str) -> dict[str, Any]:
+    return {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+_ARTICLE_ID = {
+    "name": "article_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 120},
+}
+_BODY_ERRORS = {
+    "400": _error("The body names a field that is missing or invalid"),
+    "404": _error("No such article"),
+    "413": _error("The body is larger than 8 KiB"),
+    "415": _error("The body is not JSON"),
+}
+
+PATHS: dict[str, Any] = {
+    "/api/articles/{article_id}/ratings": {
+        "post": {
+            "summary": "Say whether an article helped (the same client_token again changes it)",
+            "parameters": [_ARTICLE_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Vote"}}},
+            },
+            "responses": {
+                "201": _json("RatingSummary", "Vote stored; the article's new summary"),
+                "200": _json("RatingSummary", "Vote changed; the article's new summary"),
+                **_BODY_ERRORS,
+                "429": _error("Too many articles rated from this browser or address"),
+                "503": _error("The feedback store is unavailable; nothing was stored"),
+            },
+        },
+        "get": {
+            "summary": "Count an article's helpful and not-helpful votes",
+            "parameters": [_ARTICLE_ID],
+            "responses": {
+                "200": _json("RatingSummary", "The article's summary"),
+                "404": _error("No such article"),
+                "503": _error("The feedback store is unavailable"),
+            },
+        },
+    },
+    "/api/searches/{search_id}/clicks": {
+        "post": {
+            "summary": "Record which result of a search the reader opened",
+            "parameters": [
+                {
+                    "name": "search_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Click"}}},
+            },
+            "responses": {
+                "202": _json("Click", "Click accepted"),
+                **_BODY_ERRORS,
+            },
+        }
+    },
+}
+
+_REASONS = ["outdated", "incorrect", "unclear", "did-not-solve", "wrong-product"]
+
+SCHEMAS: dict[str, Any] = {
+    "Vote": {
+        "type": "object",
+        "required": ["helpful", "client_token"],
+        "additionalProperties": False,
+        "properties": {
+            "helpful": {"type": "boolean"},
+            "reason": {"type": ["string", "null"], "enum": [*_REASONS, None]},
+            "comment": {"type": ["string", "null"], "maxLength": 1000},
+            "client_token": {"type": "string", "format": "uuid"},
+            "search_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
+        },
+    },
+    "RatingSummary": {
+        "type": "object",
+        "required": [
+            "id",
+            "helpful",
+            "not_helpful",
+            "helpful_ratio",
+            "wilson_lower_bound",
+            "reasons",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "helpful": {"type": "integer", "minimum": 0},
+            "not_helpful": {"type": "integer", "minimum": 0},
+            "helpful_ratio": {"type": ["number", "null"]},
+            "wilson_lower_bound": {"type": "number"},
+            "reasons": {
+                "type": "object",
+                "properties": {r: {"type": "integer"} for r in _REASONS},
+            },
+        },
+    },
+    "Click": {
+        "type": "object",
+        "required": ["article_id"],
+        "properties": {
+            "article_id": {"type": "string", "minLength": 1, "maxLength": 120},
+            "search_id": {"type": "string"},
+        },
+    },
+}

@@ -1,0 +1,161 @@
+"""The `kb` commands over the feedback store: db upgrade, backlog, purge."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from generator.errors import KbError
+from generator.evidence import FORMATS, render_backlog
+from kbcore.backlog import STATUSES, BacklogItem, propose_resolutions, read_backlog, set_status
+from kbcore.config import Settings
+from kbcore.db import DatabaseError, Store
+from kbcore.events import purge
+from kbcore.index import IndexError_, index_root, open_current
+from kbcore.search import SearchEngine
+from kbcore.storage import open_storage
+
+__all__ = ["backlog", "db", "open_engine", "open_ready_store", "propose_after_build", "purge_cmd"]
+
+DURATION = re.compile(r"^(\d+)([dhw])$")
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    from generator.cli import settings_of
+
+    return settings_of(ctx)
+
+
+def open_ready_store(settings: Settings) -> Store:
+    """Open the store and check its schema, or fail with what to do."""
+    store = open_storage(settings).store
+    try:
+        store.check_schema()
+    except DatabaseError as exc:
+        raise KbError(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise KbError(f"{store.display_url()}: cannot open the database: {exc}") from None
+    return store
+
+
+def open_engine(settings: Settings) -> SearchEngine:
+    """Open the search engine of the current index generation."""
+    try:
+        return SearchEngine(open_current(index_root(settings.data_dir)))
+    except IndexError_ as exc:
+        raise KbError(str(exc)) from None
+
+
+def _duration(value: str, option: str) -> timedelta:
+    match = DURATION.match(value.strip())
+    if not match:
+        raise click.BadParameter(
+            f"expected a duration such as 180d, 12h or 2w, found {value!r}", param_hint=option
+        )
+    number, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"d": "days", "h": "hours", "w": "weeks"}[unit]: number})
+
+
+@click.group()
+def db() -> None:
+    """Manage the database of ratings and search logs."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Create the tables, or bring them to this version's schema."""
+    settings = _settings(ctx)
+    store = open_storage(settings).store
+    try:
+        revision = store.upgrade()
+    except SQLAlchemyError as exc:
+        raise KbError(f"{store.display_url()}: cannot upgrade the database: {exc}") from None
+    click.echo(f"{store.display_url()}: schema at revision {revision}")
+
+
+def _find(items: list[BacklogItem], ref: str) -> BacklogItem:
+    matches = [i for i in items if i.id.startswith(ref) or i.key == ref]
+    if len(matches) != 1:
+        found = "no item" if not matches else f"{len(matches)} items"
+        raise click.BadParameter(
+            f"expected the id of one backlog item, found {found}", param_hint="ITEM"
+        )
+    return matches[0]
+
+
+@click.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--since", help="Only searches from the last 30d, 12h, 2w…")
+@click.option("--lang", type=click.Choice(LANGS), help="Only searches in this language.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--all", "everything", is_flag=True, help="Include resolved and dismissed items.")
+@click.pass_context
+def backlog(
+    ctx: click.Context,
+    fmt: str,
+    since: str | None,
+    lang: str | None,
+    limit: int,
+    everything: bool,
+) -> None:
+    """List what customers searched for and did not find, most searched first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(ctx)
+    store = open_ready_store(settings)
+    start = datetime.now(UTC) - _duration(since, "--since") if since else None
+    items = read_backlog(
+        store,
+        open_engine(settings),
+        since=start,
+        lang=lang,
+        statuses=STATUSES if everything else ("open", "planned"),
+    )
+    click.echo(render_backlog(items[:limit], fmt), nl=False)
+
+
+@backlog.command("set")
+@click.argument("item")
+@click.argument("status", type=click.Choice(STATUSES))
+@click.option("--article", help="The article that resolves the item.")
+@click.pass_context
+def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> None:
+    """Set the status of ITEM (its id from `kb backlog`)."""
+    settings = _settings(ctx)
+    store = open_ready_store(settings)
+    found = _find(read_backlog(store, open_engine(settings), statuses=STATUSES), item)
+    set_status(store, found.key, status, article)
+    click.echo(f"{found.id}: {status}" + (f" by {article}" if article else ""))
+
+
+@click.command("purge")
+@click.option("--older-than", required=True, help="Age of the events to delete: 180d, 12w…")
+@click.pass_context
+def purge_cmd(ctx: click.Context, older_than: str) -> None:
+    """Delete search events and clicks older than the given age."""
+    settings = _settings(ctx)
+    store = open_ready_store(settings)
+    before = datetime.now(UTC) - _duration(older_than, "--older-than")
+    gone_searches, gone_clicks = purge(store, before)
+    click.echo(
+        f"Deleted {gone_searches} searches and {gone_clicks} clicks from before "
+        f"{before:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def propose_after_build(settings: Settings) -> str | None:
+    """Re-run open backlog items on the new index; describe the proposals (None: no store)."""
+    store = open_storage(settings).store
+    try:
+        store.check_schema()
+        proposals = propose_resolutions(store, open_engine(settings))
+    except (DatabaseError, SQLAlchemyError):
+        return None
+    lines = [f"Backlog: {len(proposals)} open items now find an article in the top 3"]
+    lines += [f"  {item.id} {item.examples()[0]!r} → {article}" for item, article in proposals]
+    return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""The storage resources a service holds: the store, the event log, redaction, address keys.
+
+Both services (and the CLI) open them from the same settings with :func:`open_storage`; a Flask
+app keeps one :class:`Storage` in ``app.extensions["kb_storage"]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbcore.config import Settings
+from kbcore.db import Store, open_store
+from kbcore.events import EventLog
+from kbcore.ratings import RatingLimits
+from kbcore.redact import Redactor
+
+__all__ = ["Storage", "open_storage"]
+
+SECRET_FILE = "secret_key"
+
+
+def _secret(settings: Settings) -> bytes:
+    """The configured key, or one kept in the data dir (made once, readable by its owner)."""
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
+    path = settings.data_dir / SECRET_FILE
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
+
+
+@dataclass
+class Storage:
+    """What the services need to record evidence."""
+
+    store: Store
+    events: EventLog
+    redact: Redactor
+    limits: RatingLimits
+    key: bytes
+
+    def address(self, remote: str | None) -> str:
+        """A keyed hash of a client address: countable, not reversible."""
+        digest = hmac.new(self.key, (remote or "unknown").encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+
+def open_storage(settings: Settings) -> Storage:
+    """Open the store and its companions from ``settings``."""
+    store = open_store(
+        settings.database_url, settings.data_dir, busy_timeout_ms=settings.db_busy_timeout_ms
+    )
+    return Storage(
+        store=store,
+        events=EventLog(store, Path(settings.data_dir) / "spool"),
+        redact=Redactor(settings.redact_patterns),
+        limits=RatingLimits(
+            settings.rating_limit_per_client,
+            settings.rating_limit_per_address,
+            settings.rating_limit_window_s,
+        ),
+        key=_secret(settings),
+    )
