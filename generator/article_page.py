@@ -6,12 +6,66 @@ import html
 
 from generator.body import rewrite_links
 from generator.checks import resolve_link
-from generator.frontmatter import LANGS
+from generator.frontmatter import LANGS, Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import ARTICLE_SRC, Page, SitePlan, front, md, rel
+from kbcore.ratings import REASONS
 
-__all__ = ["ArticleRenderer"]
+__all__ = ["ArticleRenderer", "feedback_widget"]
+
+_FEEDBACK_MESSAGES = ("sending", "thanks", "later", "rejected", "voted")
+
+
+def feedback_widget(article_id: str, lang: Lang) -> str:
+    """Return the "Was this helpful?" block; kb-feedback.js shows it and sends the vote.
+
+    It stays hidden without the script (nothing in it works without one), holds every word the
+    script shows as ``data-msg-*`` attributes, and carries no inline script or style.
+    """
+    title = f"kb-feedback-{article_id}"
+
+    def attr(value: str) -> str:
+        return html.escape(value, quote=True)
+
+    def say(key: str) -> str:
+        return html.escape(text(key, lang))
+
+    messages = " ".join(
+        f'data-msg-{name}="{attr(text("feedback." + name, lang))}"' for name in _FEEDBACK_MESSAGES
+    )
+    reasons = "\n".join(
+        f'<label class="kb-feedback__reason"><input type="radio" name="reason" value="{r}">'
+        f" <span>{say('feedback.reason.' + r)}</span></label>"
+        for r in REASONS
+    )
+    # One raw HTML block without blank lines, so Markdown leaves it exactly as written.
+    return (
+        f'<section class="kb-feedback" lang="{HTML_LANG[lang]}"'
+        f' data-article-id="{attr(article_id)}" aria-labelledby="{attr(title)}" {messages}'
+        " data-search-exclude hidden>\n"
+        f'<h2 class="kb-feedback__question" id="{attr(title)}" data-search-exclude>'
+        f"{say('feedback.question')}</h2>\n"
+        f'<div class="kb-feedback__choices" role="group" aria-labelledby="{attr(title)}">\n'
+        f'<button type="button" class="kb-feedback__choice" data-helpful="true"'
+        f' aria-pressed="false">{say("feedback.yes")}</button>\n'
+        f'<button type="button" class="kb-feedback__choice" data-helpful="false"'
+        f' aria-pressed="false" aria-expanded="false" aria-controls="{attr(title)}-more">'
+        f"{say('feedback.no')}</button>\n"
+        "</div>\n"
+        f'<form class="kb-feedback__more" id="{attr(title)}-more" hidden>\n'
+        f'<fieldset class="kb-feedback__reasons">\n<legend>{say("feedback.why")}</legend>\n'
+        f"{reasons}\n</fieldset>\n"
+        f'<label class="kb-feedback__label" for="{attr(title)}-comment">'
+        f"{say('feedback.comment')}</label>\n"
+        f'<textarea class="kb-feedback__comment" id="{attr(title)}-comment" name="comment"'
+        f' maxlength="1000" rows="3" aria-describedby="{attr(title)}-hint"></textarea>\n'
+        f'<p class="kb-feedback__hint" id="{attr(title)}-hint">{say("feedback.comment_hint")}</p>\n'
+        f'<button type="submit" class="kb-feedback__send">{say("feedback.send")}</button>\n'
+        "</form>\n"
+        '<p class="kb-feedback__status" role="status" aria-live="polite"></p>\n'
+        "</section>\n"
+    )
 
 
 class ArticleRenderer:
@@ -144,6 +198,8 @@ class ArticleRenderer:
         out.append(
             rewrite_links(article.body, lambda t: self._link(src, article, t)).strip() + "\n"
         )
+        if meta.audience == "public":  # only public articles can be rated
+            out.append(feedback_widget(article.id, lang))
         out.append(self._footer(src, article))
         return Page(src, "\n".join(out))
 

@@ -29,7 +29,7 @@ __all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
 
 ASSETS_DIR = Path(__file__).parent / "assets"
 THEME_DIR = Path(__file__).parent / "theme"
-SCRIPTS = ("kb-search.js",)
+SCRIPTS = ("kb-search.js", "kb-feedback.js")
 STAGED_ASSETS = "assets/kb"
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "tables", "toc")
 

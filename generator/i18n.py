@@ -70,6 +70,75 @@ _STRINGS: dict[str, dict[Lang, str]] = {
     },
     "search_results": {"zh-Hans": "搜索结果", "zh-Hant": "搜尋結果", "en": "Search results"},
     "no_articles": {"zh-Hans": "暂无文章。", "zh-Hant": "暫無文章。", "en": "No articles yet."},
+    "feedback.question": {
+        "zh-Hans": "这篇文章有帮助吗？",
+        "zh-Hant": "這篇文章有幫助嗎？",
+        "en": "Was this helpful?",
+    },
+    "feedback.yes": {"zh-Hans": "有帮助", "zh-Hant": "有幫助", "en": "Yes"},
+    "feedback.no": {"zh-Hans": "没有帮助", "zh-Hant": "沒有幫助", "en": "No"},
+    "feedback.why": {
+        "zh-Hans": "哪里不满意？",
+        "zh-Hant": "哪裡不滿意？",
+        "en": "What was wrong?",
+    },
+    "feedback.reason.outdated": {
+        "zh-Hans": "内容已过时",
+        "zh-Hant": "內容已過時",
+        "en": "It is out of date",
+    },
+    "feedback.reason.incorrect": {
+        "zh-Hans": "内容有错误",
+        "zh-Hant": "內容有錯誤",
+        "en": "Something in it is wrong",
+    },
+    "feedback.reason.unclear": {
+        "zh-Hans": "看不懂，步骤不清楚",
+        "zh-Hant": "看不懂，步驟不清楚",
+        "en": "It is hard to follow",
+    },
+    "feedback.reason.did-not-solve": {
+        "zh-Hans": "照做了，问题没有解决",
+        "zh-Hant": "照做了，問題沒有解決",
+        "en": "I followed it; the problem is still there",
+    },
+    "feedback.reason.wrong-product": {
+        "zh-Hans": "不是我用的产品或版本",
+        "zh-Hant": "不是我用的產品或版本",
+        "en": "It is not about my product or version",
+    },
+    "feedback.comment": {
+        "zh-Hans": "补充说明（选填）",
+        "zh-Hant": "補充說明（選填）",
+        "en": "Anything to add? (optional)",
+    },
+    "feedback.comment_hint": {
+        "zh-Hans": "请勿填写手机号、邮箱等个人信息。",
+        "zh-Hant": "請勿填寫手機號碼、電子郵件等個人資料。",
+        "en": "Please leave out phone numbers, e-mail addresses and other personal details.",
+    },
+    "feedback.send": {"zh-Hans": "提交", "zh-Hant": "送出", "en": "Send"},
+    "feedback.sending": {"zh-Hans": "正在提交…", "zh-Hant": "正在送出…", "en": "Sending…"},
+    "feedback.thanks": {
+        "zh-Hans": "感谢您的反馈！",
+        "zh-Hant": "感謝您的回饋！",
+        "en": "Thank you for your feedback!",
+    },
+    "feedback.later": {
+        "zh-Hans": "已记下，稍后提交。",
+        "zh-Hant": "已記下，稍後送出。",
+        "en": "Saved; we'll send it when the connection is back.",
+    },
+    "feedback.rejected": {
+        "zh-Hans": "抱歉，这条反馈未能提交。",
+        "zh-Hant": "抱歉，這則回饋未能送出。",
+        "en": "Sorry, this feedback could not be recorded.",
+    },
+    "feedback.voted": {
+        "zh-Hans": "您已评价过这篇文章，可以随时修改。",
+        "zh-Hant": "您已評價過這篇文章，可以隨時修改。",
+        "en": "You rated this article; you can change your answer.",
+    },
 }
 
 

@@ -4,6 +4,12 @@
  * Material's offline search is kept out of the way; when the API cannot be reached, Material's
  * search takes over again until a health check finds the API back.
  * Results page (/find/): the full results with facets and pages, driven by the URL.
+ *
+ * Logging: type-ahead requests are sent with instant=1, which the API does not log; the results
+ * page's first pages are logged searches. Opening a result of a logged search posts a click, and
+ * the search_id is kept in sessionStorage under the article's id for the article's rating
+ * (kb-feedback.js). A result opened from the header box's list is logged on the article's page:
+ * one logged search for that query (unless this tab logged it already), then the click.
  */
 (() => {
   "use strict";
@@ -30,6 +36,12 @@
     "known-issue": ["已知问题", "Known issue"],
   };
   const LANGS = { "zh-Hans": "简体中文", "zh-Hant": "繁體中文", en: "English" };
+  /** sessionStorage keys shared with kb-feedback.js (the first) and between pages. */
+  const FROM_SEARCH_PREFIX = "kb-search:from:";
+  const LOGGED_KEY = "kb-search:logged";
+  const OPENED_KEY = "kb-search:opened";
+  const MAX_LOGGED = 50;
+  const SEARCH_ID = /^[0-9a-f]{32}$/;
 
   // ------------------------------------------------------------------------------------ API
 
@@ -91,6 +103,103 @@
         notify();
       },
     };
+  }
+
+  // --------------------------------------------------------------------------- search logging
+
+  /** sessionStorage as JSON; nothing is remembered where storage is blocked. */
+  const session = {
+    get(key) {
+      try {
+        return JSON.parse(sessionStorage.getItem(key) ?? "null");
+      } catch {
+        return null;
+      }
+    },
+    set(key, value) {
+      try {
+        if (value === null) sessionStorage.removeItem(key);
+        else sessionStorage.setItem(key, JSON.stringify(value));
+      } catch {
+        // Blocked or full: logging is best effort.
+      }
+    },
+  };
+
+  /** What makes two searches the same search: the query and the filters, not the page. */
+  function searchKey(params) {
+    return JSON.stringify([params.q, ...Object.keys(FILTERS).map((name) => params[name] || "")]);
+  }
+
+  /** The search_id this tab's session logged for these parameters, if any. */
+  function loggedSearch(params) {
+    const id = (session.get(LOGGED_KEY) ?? {})[searchKey(params)];
+    return typeof id === "string" && SEARCH_ID.test(id) ? id : null;
+  }
+
+  function rememberSearch(params, searchId) {
+    if (!SEARCH_ID.test(searchId ?? "")) return;
+    const logged = session.get(LOGGED_KEY) ?? {};
+    delete logged[searchKey(params)];
+    logged[searchKey(params)] = searchId;
+    const keys = Object.keys(logged);
+    for (const key of keys.slice(0, Math.max(keys.length - MAX_LOGGED, 0))) delete logged[key];
+    session.set(LOGGED_KEY, logged);
+  }
+
+  /** Record that a result of a logged search was opened; survives leaving the page. */
+  function recordOpened(searchId, articleId) {
+    if (!searchId || !articleId) return;
+    session.set(FROM_SEARCH_PREFIX + articleId, searchId);
+    const url = new URL(`${apiBase}/searches/${searchId}/clicks`, location.href).href;
+    const body = JSON.stringify({ article_id: articleId });
+    try {
+      if (navigator.sendBeacon?.(url, new Blob([body], { type: "application/json" }))) return;
+    } catch {
+      // Fall through to fetch.
+    }
+    fetch(url, {
+      method: "POST",
+      keepalive: true,
+      headers: { "Content-Type": "application/json" },
+      body,
+    }).catch(() => {});
+  }
+
+  /** Log the search for ``q`` (once per tab session), then record the opened result. */
+  async function logThenRecord(q, articleId) {
+    let searchId = loggedSearch({ q });
+    if (!searchId) {
+      try {
+        searchId = (await getJson("search", { q }, new AbortController().signal)).search_id;
+      } catch {
+        return; // the API is away: the click is not worth a retry
+      }
+      rememberSearch({ q }, searchId);
+    }
+    recordOpened(searchId, articleId);
+  }
+
+  /** A result of the header box's list was opened (its search was not logged). */
+  function openedFromInstant(q, articleId, leaves) {
+    const known = loggedSearch({ q });
+    if (known) recordOpened(known, articleId);
+    else if (leaves) session.set(OPENED_KEY, { q, article: articleId }); // the next page logs it
+    else logThenRecord(q, articleId); // this page stays (a new tab, a section of this page)
+  }
+
+  /** Log what the previous page left for this one (a result opened from the header box). */
+  function logOpenedOnArrival() {
+    const opened = session.get(OPENED_KEY);
+    session.set(OPENED_KEY, null);
+    if (opened && typeof opened.q === "string" && typeof opened.article === "string") {
+      logThenRecord(opened.q.slice(0, MAX_QUERY), opened.article);
+    }
+  }
+
+  /** Whether a click on a link opens it somewhere else, leaving this page in place. */
+  function opensElsewhere(event) {
+    return event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey;
   }
 
   // ------------------------------------------------------------------------------- DOM helpers
@@ -240,7 +349,7 @@
       );
       let found;
       try {
-        found = await getJson("search", { q, per_page: INSTANT_RESULTS }, signal);
+        found = await getJson("search", { q, per_page: INSTANT_RESULTS, instant: 1 }, signal);
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof ApiRejected) show(bi("无法搜索", "Search failed"), [errorLine(error)]);
@@ -274,6 +383,14 @@
 
     function openResultsPage() {
       if (query()) location.assign(findUrl({ q: query() }));
+    }
+
+    function onOpen(event) {
+      const link = event.target.closest("a.kb-hit[data-article]");
+      if (!link || shownQuery === null || (event.type === "auxclick" && event.button !== 1)) return;
+      // A section of the page already open does not load a page: nothing would log it later.
+      const samePage = new URL(link.href).pathname === location.pathname;
+      openedFromInstant(shownQuery, link.dataset.article, !opensElsewhere(event) && !samePage);
     }
 
     function moveFocus(step) {
@@ -312,6 +429,8 @@
     input.addEventListener("focus", () => {
       if (status.isUp() && query() !== shownQuery) schedule();
     });
+    body.addEventListener("click", onOpen);
+    body.addEventListener("auxclick", onOpen);
     input.form?.addEventListener("submit", (event) => {
       if (!status.isUp()) return;
       event.preventDefault();
@@ -343,7 +462,7 @@
 
   function instantHit(hit) {
     return el("li", {}, [
-      el("a", { class: "kb-hit", href: sameOriginHref(hit.url) }, [
+      el("a", { class: "kb-hit", href: sameOriginHref(hit.url), "data-article": hit.id }, [
         el("span", { class: "kb-hit__title", lang: hit.lang }, [hit.title]),
         hit.section ? el("span", { class: "kb-section", lang: hit.lang }, [hit.section]) : null,
         el("span", { class: "kb-snippet", lang: hit.lang }, snippetNodes(hit.snippet)),
@@ -406,6 +525,7 @@
     const region = el("div", { class: "kb-page-results", "aria-live": "polite" });
     root.replaceChildren(form, region);
     let controller = null;
+    let shownSearchId = null; // the logged search whose results are shown
 
     function navigate(href) {
       history.pushState(null, "", href);
@@ -428,9 +548,12 @@
       controller = new AbortController();
       const { signal } = controller;
       region.setAttribute("aria-busy", "true");
+      shownSearchId = null;
+      // Shown again in this tab (Back, reload, another page of it): one search, logged once.
+      const known = loggedSearch(params);
       let found;
       try {
-        found = await getJson("search", params, signal);
+        found = await getJson("search", { ...params, instant: known ? 1 : null }, signal);
       } catch (error) {
         if (signal.aborted) return;
         region.removeAttribute("aria-busy");
@@ -445,6 +568,8 @@
         return;
       }
       region.removeAttribute("aria-busy");
+      if (!known && found.page === 1) rememberSearch(params, found.search_id);
+      shownSearchId = known ?? (found.page === 1 ? found.search_id : null);
       region.replaceChildren(...resultsView(found, params).filter(Boolean));
     }
 
@@ -452,11 +577,18 @@
       event.preventDefault();
       navigate(findUrl({ q: input.value.trim() }));
     });
+    // A result opened (in this tab or another): record the click on the search shown.
+    function onOpen(event) {
+      const link = event.target.closest(".kb-result__title a[data-article]");
+      if (!link || (event.type === "auxclick" && event.button !== 1)) return;
+      recordOpened(shownSearchId, link.dataset.article);
+    }
+    root.addEventListener("auxclick", onOpen);
     // Facets, pages and did-you-mean are plain links to this page: follow them without reloading.
     root.addEventListener("click", (event) => {
+      onOpen(event);
       const link = event.target.closest("a[href]");
-      const modified = event.ctrlKey || event.metaKey || event.shiftKey || event.altKey;
-      if (!link || event.button !== 0 || modified) return;
+      if (!link || opensElsewhere(event)) return;
       if (new URL(link.href).pathname !== new URL(findUrl({})).pathname) return;
       event.preventDefault();
       navigate(link.href);
@@ -498,7 +630,7 @@
   function pageHit(hit) {
     return el("li", { class: "kb-result" }, [
       el("h2", { class: "kb-result__title", lang: hit.lang }, [
-        el("a", { href: sameOriginHref(hit.url) }, [hit.title]),
+        el("a", { href: sameOriginHref(hit.url), "data-article": hit.id }, [hit.title]),
       ]),
       hit.section ? el("p", { class: "kb-section", lang: hit.lang }, [hit.section]) : null,
       el("p", { class: "kb-snippet", lang: hit.lang }, snippetNodes(hit.snippet)),
@@ -619,6 +751,7 @@
 
   // ---------------------------------------------------------------------------------- start
 
+  logOpenedOnArrival();
   const status = createApiStatus();
   const header = setUpHeaderSearch(status);
   const resultsRoot = document.getElementById("kb-search-page");
