@@ -11,6 +11,7 @@ paragraph left out), written as a knowledge base and indexed by ``write_generati
 - over HTTP: gunicorn with 2 sync workers on 127.0.0.1, 2 client threads, one connection per
   request, a 10 s timeout per request and an overall deadline; gunicorn is stopped by its PID.
 
+Every search is logged into a SQLite file in the data dir, as in production.
 The query mix alternates real queries of the two public query sets (Chinese and English).
 """
 
@@ -36,6 +37,7 @@ import search_api
 from bench.baselines import WhooshDefault
 from bench.corpus import REPO, Doc, build_index, describe_run, stackfaq_docs, tidb_docs, write_kb
 from bench.relevance import SETS, load_queries, print_table
+from kbcore.db import open_store
 
 REQUEST_TIMEOUT = 10.0
 WARMUP = 20
@@ -208,6 +210,8 @@ def measure(size: int, requests: int, budget: float, workdir: Path) -> tuple[Row
     docs = scaled_docs(size)
     write_kb(docs, workdir / "kb")
     opened, build_s = build_index(workdir / "kb", workdir / "data")
+    # Searches are logged, as in production: into a SQLite file in the data dir.
+    open_store(None, workdir / "data").upgrade()
     start = time.perf_counter()
     baseline = WhooshDefault(docs, workdir / "whoosh")
     baseline_s = time.perf_counter() - start

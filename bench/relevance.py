@@ -77,13 +77,11 @@ def _fields(**changes: float) -> dict[str, object]:
 
 
 SWEEP = [
-    Variant("HEADING_PHRASE_WEIGHT 0", {"HEADING_PHRASE_WEIGHT": 0.0}),
-    Variant("HEADING_PHRASE_WEIGHT 6", {"HEADING_PHRASE_WEIGHT": 6.0}),
-    Variant("HEADING_PHRASE_WEIGHT 12", {"HEADING_PHRASE_WEIGHT": 12.0}),
-    Variant("phrases 1.0", _fields(phrases=1.0)),
-    Variant("phrases 0.25", _fields(phrases=0.25)),
-    Variant("title 0.7", _fields(title=0.7)),
-    Variant("title 1.5", _fields(title=1.5)),
+    Variant("min_match 0.2", options={"min_match": 0.2}),
+    Variant("min_match 0.3", options={"min_match": 0.3}),
+    Variant("min_match 0.4", options={"min_match": 0.4}),
+    Variant("min_match 0.5", options={"min_match": 0.5}),
+    Variant("min_match 0.4, phrases 0.25", _fields(phrases=0.25), {"min_match": 0.4}),
 ]
 
 

@@ -4,9 +4,10 @@ User input never reaches Whoosh's query syntax: the query string goes through th
 as the articles, and the query is built from ``Term`` objects, so ``*``, ``field:x``, ``a^5`` or
 ``[a TO z]`` are plain words. Each search has a term cap and a time budget.
 
-Stages: ``strict`` (most query terms must match), then ``fuzzy`` (Latin words within one edit,
-unknown Chinese words by their character bigrams), then ``any-term``; the response says which
-fallback answered.
+Stages: ``strict`` (at least 20% of the query's words must match, all of them for one or two
+words), then ``fuzzy`` (the same, with unknown Latin words matched within one edit), then
+``any-term`` (any word, typo-tolerant, or the character bigrams); the response says which fallback
+answered.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit
 
 from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
-from kbcore.collecting import BestOf, Deadline, count_articles
+from kbcore.collecting import AtLeast, BestOf, Deadline, count_articles
 from kbcore.index import OpenIndex, Suggestion
 from kbcore.snippets import LATIN_WORD, Highlighter, Hit
 
@@ -160,7 +161,7 @@ class SearchEngine:
         *,
         time_budget: float = 0.5,
         max_terms: int = 32,
-        min_match: float = 0.6,
+        min_match: float = 0.2,
     ) -> None:
         self.opened = opened
         self.analysis = opened.analysis
@@ -237,28 +238,23 @@ class SearchEngine:
             return Q.AndMaybe(required, Q.Or(extras))
 
         stages: list[tuple[Fallback, Q.Query]] = []
+        reader = searcher.reader()
+        unknown = {
+            t
+            for c in clauses
+            for t in c[0]
+            if t.isalpha()
+            and t.isascii()
+            and len(t) >= 4
+            and not any(reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
+        }
         if clauses:
-            stages.append((None, ranked(Q.Or([_clause_query(c) for c in clauses], minmatch=need))))
-            reader = searcher.reader()
-            unknown = {
-                t
-                for c in clauses
-                for t in c[0]
-                if t.isalpha()
-                and t.isascii()
-                and len(t) >= 4
-                and not any(reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
-            }
-            if unknown:
-                stages.append(
-                    (
-                        "fuzzy",
-                        ranked(Q.Or([_clause_query(c, unknown) for c in clauses], minmatch=need)),
-                    )
-                )
-        anything = [_clause_query(c) for c in clauses] + [
-            q for q in extras[1:] if not isinstance(q, Q.Phrase)
-        ]
+            stages.append((None, ranked(AtLeast([_clause_query(c) for c in clauses], need))))
+        tolerant = [_clause_query(c, unknown) for c in clauses]
+        if unknown:
+            stages.append(("fuzzy", ranked(AtLeast(tolerant, need))))
+        # Any term, typo-tolerant; the bigrams, but not the whole phrase, may carry it alone.
+        anything = tolerant + [q for q in extras[1:] if not isinstance(q, Q.Phrase)]
         if anything:
             stages.append(("any-term", ranked(Q.Or(anything))))
         return stages
