@@ -10,6 +10,7 @@ from uuid import UUID
 from flask import Blueprint, Response, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from feedback_api.catalog import Catalog
 from kbcore.events import ClickEvent
@@ -69,8 +70,18 @@ def _body(model: type[M]) -> M:
             code="unsupported_media_type",
             status=415,
         )
-    request.max_content_length = MAX_BODY_BYTES
-    raw = request.get_data(cache=False)  # over the limit (even chunked): 413
+    # Read one byte past the limit: Werkzeug cuts a chunked body at the limit without a word.
+    request.max_content_length = MAX_BODY_BYTES + 1
+    try:
+        raw: bytes | None = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > MAX_BODY_BYTES:
+        raise ApiError(
+            f"body: expected at most {MAX_BODY_BYTES} bytes, found more",
+            code="payload_too_large",
+            status=413,
+        )
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -85,9 +96,18 @@ def _describe(error: Any) -> str:
         return f"{where}: expected no such field, found one"
     if error["type"] == "json_invalid":
         return f"body: expected a JSON object, found invalid JSON ({error['ctx']['error']})"
+    found = repr(error["input"])[:60]
+    if error["type"] in ("string_too_short", "string_too_long"):
+        short = error["type"] == "string_too_short"
+        limit = error["ctx"]["min_length" if short else "max_length"]
+        bound = f"{'at least' if short else 'at most'} {limit} character{'s' * (limit != 1)}"
+        return f"{where}: expected {bound}, found {len(error['input'])}"
+    if error["type"] == "string_pattern_mismatch" and where == "search_id":
+        return f"{where}: expected 32 hexadecimal digits, found {found}"
+    if error["type"].startswith("uuid_"):
+        return f"{where}: expected a UUID, found {found}"
     expected = error["msg"].removeprefix("Input should be ").removeprefix("String should ")
-    found = repr(error["input"])
-    return f"{where}: expected {expected}, found {found[:60]}"
+    return f"{where}: expected {expected}, found {found}"
 
 
 def _known(article_id: str) -> str:

@@ -11,11 +11,11 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from generator.check import CheckResult, run_checks
-from generator.data_cli import backlog, db, propose_after_build, purge_cmd
+from generator.data_cli import backlog, db, propose_after_build, purge_cmd, report_cmd
 from generator.errors import KbError
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
-from kbcore.storage import open_storage
+from kbcore.db import open_store
 
 __all__ = ["cli", "settings_of"]
 
@@ -143,11 +143,13 @@ def serve(
     settings = settings_of(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
-    store = open_storage(settings).store
+    store = open_store(settings.database_url, settings.data_dir)
     try:
         store.upgrade()
     except SQLAlchemyError as exc:
         raise KbError(f"{store.display_url()}: cannot prepare the database: {exc}") from None
+    finally:
+        store.dispose()
     app = create_portal_app(settings)
     click.echo(
         f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
@@ -169,3 +171,4 @@ def serve(
 cli.add_command(db)
 cli.add_command(backlog)
 cli.add_command(purge_cmd)
+cli.add_command(report_cmd)

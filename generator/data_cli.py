@@ -1,9 +1,10 @@
-"""The `kb` commands over the feedback store: db upgrade, backlog, purge."""
+"""The `kb` commands over the feedback store: db upgrade, backlog, purge, report."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,13 +13,20 @@ from generator.errors import KbError
 from generator.evidence import FORMATS, render_backlog
 from kbcore.backlog import STATUSES, BacklogItem, propose_resolutions, read_backlog, set_status
 from kbcore.config import Settings
-from kbcore.db import DatabaseError, Store
+from kbcore.db import DatabaseError, Store, open_store
 from kbcore.events import purge
 from kbcore.index import IndexError_, index_root, open_current
 from kbcore.search import SearchEngine
-from kbcore.storage import open_storage
 
-__all__ = ["backlog", "db", "open_engine", "open_ready_store", "propose_after_build", "purge_cmd"]
+__all__ = [
+    "backlog",
+    "db",
+    "open_engine",
+    "open_ready_store",
+    "propose_after_build",
+    "purge_cmd",
+    "report_cmd",
+]
 
 DURATION = re.compile(r"^(\d+)([dhw])$")
 LANGS = ("zh-Hans", "zh-Hant", "en")
@@ -31,13 +39,15 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def open_ready_store(settings: Settings) -> Store:
-    """Open the store and check its schema, or fail with what to do."""
-    store = open_storage(settings).store
+    """Open the store and check its schema, or fail with what to do; the caller disposes it."""
+    store = open_store(settings.database_url, settings.data_dir)
     try:
         store.check_schema()
     except DatabaseError as exc:
+        store.dispose()
         raise KbError(str(exc)) from None
     except SQLAlchemyError as exc:
+        store.dispose()
         raise KbError(f"{store.display_url()}: cannot open the database: {exc}") from None
     return store
 
@@ -70,11 +80,13 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Create the tables, or bring them to this version's schema."""
     settings = _settings(ctx)
-    store = open_storage(settings).store
+    store = open_store(settings.database_url, settings.data_dir)
     try:
         revision = store.upgrade()
     except SQLAlchemyError as exc:
         raise KbError(f"{store.display_url()}: cannot upgrade the database: {exc}") from None
+    finally:
+        store.dispose()
     click.echo(f"{store.display_url()}: schema at revision {revision}")
 
 
@@ -107,15 +119,18 @@ def backlog(
     if ctx.invoked_subcommand is not None:
         return
     settings = _settings(ctx)
-    store = open_ready_store(settings)
     start = datetime.now(UTC) - _duration(since, "--since") if since else None
-    items = read_backlog(
-        store,
-        open_engine(settings),
-        since=start,
-        lang=lang,
-        statuses=STATUSES if everything else ("open", "planned"),
-    )
+    store = open_ready_store(settings)
+    try:
+        items = read_backlog(
+            store,
+            open_engine(settings),
+            since=start,
+            lang=lang,
+            statuses=STATUSES if everything else ("open", "planned"),
+        )
+    finally:
+        store.dispose()
     click.echo(render_backlog(items[:limit], fmt), nl=False)
 
 
@@ -128,8 +143,11 @@ def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> 
     """Set the status of ITEM (its id from `kb backlog`)."""
     settings = _settings(ctx)
     store = open_ready_store(settings)
-    found = _find(read_backlog(store, open_engine(settings), statuses=STATUSES), item)
-    set_status(store, found.key, status, article)
+    try:
+        found = _find(read_backlog(store, open_engine(settings), statuses=STATUSES), item)
+        set_status(store, found.key, status, article)
+    finally:
+        store.dispose()
     click.echo(f"{found.id}: {status}" + (f" by {article}" if article else ""))
 
 
@@ -139,9 +157,12 @@ def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> 
 def purge_cmd(ctx: click.Context, older_than: str) -> None:
     """Delete search events and clicks older than the given age."""
     settings = _settings(ctx)
-    store = open_ready_store(settings)
     before = datetime.now(UTC) - _duration(older_than, "--older-than")
-    gone_searches, gone_clicks = purge(store, before)
+    store = open_ready_store(settings)
+    try:
+        gone_searches, gone_clicks = purge(store, before)
+    finally:
+        store.dispose()
     click.echo(
         f"Deleted {gone_searches} searches and {gone_clicks} clicks from before "
         f"{before:%Y-%m-%d %H:%M} UTC"
@@ -150,12 +171,55 @@ def purge_cmd(ctx: click.Context, older_than: str) -> None:
 
 def propose_after_build(settings: Settings) -> str | None:
     """Re-run open backlog items on the new index; describe the proposals (None: no store)."""
-    store = open_storage(settings).store
+    store = open_store(settings.database_url, settings.data_dir)
+    if store.backend == "sqlite" and not store.exists():
+        return None  # nothing searched yet: leave no empty database behind
     try:
         store.check_schema()
         proposals = propose_resolutions(store, open_engine(settings))
     except (DatabaseError, SQLAlchemyError):
         return None
+    finally:
+        store.dispose()
     lines = [f"Backlog: {len(proposals)} open items now find an article in the top 3"]
     lines += [f"  {item.id} {item.examples()[0]!r} → {article}" for item, article in proposals]
     return "\n".join(lines)
+
+
+@click.command("report")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("build/report/index.html"),
+    show_default=True,
+    help="Where to write the HTML file.",
+)
+@click.option("--since", default="30d", show_default=True, help="The period: 30d, 12h, 2w…")
+@click.option("--kb", "kb_dir", type=click.Path(path_type=Path), help="Knowledge base folder.")
+@click.pass_context
+def report_cmd(ctx: click.Context, out: Path, since: str, kb_dir: Path | None) -> None:
+    """Write the dashboard for writers and support leads: one self-contained HTML file."""
+    from generator.check import run_checks
+    from generator.cli import settings_of
+    from generator.report import collect_report, render_report, write_report
+    from kbcore.stats import period_ending
+
+    settings = settings_of(ctx, kb_dir=kb_dir)
+    period = period_ending(datetime.now(UTC), _duration(since, "--since"))
+    engine = open_engine(settings)
+    checked = run_checks(settings.kb_dir)
+    if checked.kb is None:
+        raise KbError(f"{settings.kb_dir}: cannot load the knowledge base ({checked.summary()})")
+    store = open_ready_store(settings)
+    try:
+        data = collect_report(store, engine, checked.kb, period)
+    except SQLAlchemyError as exc:
+        raise KbError(f"{store.display_url()}: cannot read the database: {exc}") from None
+    finally:
+        store.dispose()
+    path = write_report(render_report(data), out)
+    totals = data.stats.totals
+    click.echo(
+        f"Wrote {path}: {totals.searches} searches, {len(data.backlog)} backlog items, "
+        f"{len(data.overdue)} articles past review, {since} to {period.end:%Y-%m-%d %H:%M} UTC"
+    )

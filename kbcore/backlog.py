@@ -3,7 +3,8 @@
 A search is *unresolved* when it found nothing, when none of its results was opened, or when a
 result was rated "not helpful" afterwards. Unresolved searches are grouped by their *need key*:
 the query's analysed terms (NFKC, case, Traditional→Simplified, jieba words), each synonym group
-reduced to one member, as a sorted set, so 登陆失败, 登錄失敗 and "失败 登录" are one need.
+reduced to one member, as a sorted set, so 登陆失败, 登錄失敗 and "失败 登录" are one need;
+redaction placeholders (``[phone]``) are not words of the need.
 Keys are computed when the backlog is read, with the current index's dictionary and synonyms.
 
 An item's status (``open | planned | resolved | dismissed``) and the article that resolves it
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, exists, not_, or_, select
 
 from kbcore.db import Store, backlog_items, clicks, ratings, searches
+from kbcore.redact import PLACEHOLDER
 from kbcore.search import SearchEngine, SearchRequest
 
 __all__ = [
@@ -43,7 +45,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def need_key(text: str, engine: SearchEngine) -> str:
     """Reduce a query to the need it expresses (see the module docstring)."""
-    words = engine.analysis.terms_of(text)
+    words = engine.analysis.terms_of(PLACEHOLDER.sub(" ", text))
     terms = set()
     for clause in engine.synonyms.clauses(words):
         terms.add(" ".join(min(clause)))

@@ -164,6 +164,12 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     return engine
 
 
+def _pg_options(url: str, ours: str) -> str:
+    """Our server options after the URL's own (``?options=-csearch_path%3Dkb``), not instead."""
+    given = make_url(url).query.get("options", ())
+    return " ".join([*((given,) if isinstance(given, str) else given), ours])
+
+
 class Store:
     """One database: an engine for requests and a second one for events with short waits."""
 
@@ -180,7 +186,7 @@ class Store:
                 pool_pre_ping=True,
                 connect_args={
                     "connect_timeout": max(1, busy_timeout_ms // 1000),
-                    "options": f"-c lock_timeout={busy_timeout_ms}",
+                    "options": _pg_options(url, f"-c lock_timeout={busy_timeout_ms}"),
                 },
             )
             self.events_engine = create_engine(
@@ -188,8 +194,11 @@ class Store:
                 pool_pre_ping=True,
                 connect_args={
                     "connect_timeout": 1,
-                    "options": f"-c lock_timeout={event_timeout_ms} "
-                    f"-c statement_timeout={event_timeout_ms * 5}",
+                    "options": _pg_options(
+                        url,
+                        f"-c lock_timeout={event_timeout_ms} "
+                        f"-c statement_timeout={event_timeout_ms * 5}",
+                    ),
                 },
             )
 
@@ -205,6 +214,12 @@ class Store:
         """Open a read transaction."""
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def exists(self) -> bool:
+        """Whether the SQLite file is there (a PostgreSQL database always is)."""
+        if self.backend != "sqlite":
+            return True
+        return Path(make_url(self.url).database or "").is_file()
 
     def insert(self, table: Table) -> Any:
         """An INSERT in this store's dialect, which can say ``on_conflict_do_…``."""

@@ -110,7 +110,9 @@ def record_vote(
     """
     now = now or datetime.now(UTC)
     with store.writing() as conn:
-        store.lock(conn, vote.address)
+        # Address first, then browser: every writer takes them in this order, so none deadlock.
+        store.lock(conn, f"address:{vote.address}")
+        store.lock(conn, f"client:{vote.client_token}")
         existing = conn.execute(
             select(ratings.c.id).where(
                 ratings.c.article_id == vote.article_id,

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["Redactor"]
+__all__ = ["PLACEHOLDER", "Redactor"]
 
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 
 BUILT_IN: list[tuple[str, str]] = [
-    ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    # ASCII only, so the words typed around an address without a space stay: 联系a@b.cn谢谢.
+    ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
     # Resident ID: 6-digit area, 8-digit birth date, 3 digits, a check digit or X.
     (
         "id",
@@ -38,9 +39,14 @@ BUILT_IN: list[tuple[str, str]] = [
         rf"{_NOT_ALNUM_BEFORE}(?:\(0\d{{2,3}}\)|0\d{{2,3}})[ -]?\d{{3,4}}[ -]?\d{{4}}"
         rf"{_NOT_ALNUM_AFTER}",
     ),
-    # International numbers written with a plus: +1 415 555 0100, +44-20-7946-0958.
-    ("phone", rf"\+\d{{1,3}}(?:[ -]?\d{{2,4}}){{2,5}}{_NOT_ALNUM_AFTER}"),
+    # International numbers written with a plus: +1 415 555 0100, +44-20-7946-0958,
+    # +81 3-1234-5678 (a one-digit area code).
+    ("phone", rf"\+\d{{1,3}}[ -]?\d{{1,4}}(?:[ -]?\d{{2,4}}){{2,4}}{_NOT_ALNUM_AFTER}"),
 ]
+
+
+# What redaction leaves in the text: not words of the query.
+PLACEHOLDER = re.compile(r"\[(?:email|phone|id|order)\]")
 
 
 class Redactor:

@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from generator.cli import cli
 
@@ -175,3 +177,41 @@ def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Ite
         proc.terminate()
         proc.wait(timeout=10)
         print(log.read_text("utf-8", errors="replace"))
+
+
+PG_ENV = "KB_TEST_DATABASE_URL"
+
+
+def _libpq_url(url: str) -> str:
+    """The URL as psycopg takes it (no SQLAlchemy driver suffix)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend: a SQLite file, or a fresh PostgreSQL schema.
+
+    PostgreSQL runs when ``KB_TEST_DATABASE_URL`` names a database the tests may create schemas
+    in; each test gets its own schema (chosen by ``search_path`` in the URL), dropped afterwards.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.sqlite'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(
+            f"PostgreSQL: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test) to run"
+        )
+    import psycopg
+
+    admin_url = _libpq_url(base)
+    schema = f"kb_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    url = make_url(admin_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute("SET lock_timeout = '20s'")
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')

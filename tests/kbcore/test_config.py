@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import cli
-from kbcore.config import Settings, ConfigError, load_settings
+from kbcore.config import ConfigError, Settings, load_settings
 
 
 def test_defaults():
