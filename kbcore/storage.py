@@ -13,11 +13,13 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from kbcore.analysis import normalize
 from kbcore.config import Settings
 from kbcore.db import Store, open_store
-from kbcore.events import EventLog
+from kbcore.events import EventLog, SearchEvent
 from kbcore.ratings import RatingLimits
 from kbcore.redact import Redactor
+from kbcore.search import SearchRequest, SearchResponse
 
 __all__ = ["Storage", "open_storage"]
 
@@ -48,6 +50,36 @@ class Storage:
     redact: Redactor
     limits: RatingLimits
     key: bytes
+
+    def log_search(
+        self,
+        search_id: str,
+        request: SearchRequest,
+        found: SearchResponse,
+        *,
+        ticket_id: str | None = None,
+    ) -> None:
+        """Record a search for the writers' backlog (personal data redacted); never fails."""
+        typed = self.redact(request.q)
+        filters = {
+            name: value
+            for name in ("lang", "product", "type", "category", "tag")
+            if (value := getattr(request, name)) is not None
+        }
+        self.events.search(
+            SearchEvent(
+                search_id=search_id,
+                query=typed,
+                norm=normalize(typed).strip(),
+                lang=found.lang,
+                filters=filters,
+                total=found.total,
+                top_ids=[hit.id for hit in found.results[:3]],
+                fallback=found.fallback,
+                audience="agent" if request.internal else "customer",
+                ticket_id=ticket_id if request.internal else None,
+            )
+        )
 
     def address(self, remote: str | None) -> str:
         """A keyed hash of a client address: countable, not reversible."""

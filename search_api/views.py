@@ -9,10 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from kbcore.analysis import normalize
-from kbcore.events import SearchEvent
 from kbcore.index import IndexError_
-from kbcore.search import SearchEngine, SearchRequest, SearchResponse
+from kbcore.search import SearchEngine, SearchRequest
 from kbcore.storage import Storage
 from kbcore.web import ApiError
 from search_api.state import SearchState
@@ -113,31 +111,6 @@ def _json(body: dict[str, Any]) -> Response:
     return response
 
 
-def _log(search_id: str, search_request: SearchRequest, found: SearchResponse) -> None:
-    """Record the search for the writers' backlog (personal data redacted); never fails."""
-    storage: Storage = current_app.extensions["kb_storage"]
-    typed = storage.redact(search_request.q)
-    filters = {
-        name: value
-        for name in ("lang", "product", "type", "category", "tag")
-        if (value := getattr(search_request, name)) is not None
-    }
-    storage.events.search(
-        SearchEvent(
-            search_id=search_id,
-            query=typed,
-            norm=normalize(typed).strip(),
-            lang=found.lang,
-            filters=filters,
-            total=found.total,
-            top_ids=[hit.id for hit in found.results[:3]],
-            fallback=found.fallback,
-            audience="agent" if search_request.internal else "customer",
-            ticket_id=_text("ticket_id") if search_request.internal else None,
-        )
-    )
-
-
 @bp.get("/search")
 def search() -> Response:
     """Search the articles the caller may see.
@@ -161,7 +134,8 @@ def search() -> Response:
     found = _engine().search(search_request)
     search_id = uuid.uuid4().hex
     if search_request.page == 1 and not instant:
-        _log(search_id, search_request, found)
+        storage: Storage = current_app.extensions["kb_storage"]
+        storage.log_search(search_id, search_request, found, ticket_id=_text("ticket_id"))
     return _json(
         {
             "search_id": search_id,
