@@ -42,7 +42,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.corpus import REPO, build_index, describe_run
-from bench.latency import REQUEST_TIMEOUT, Run, _free_port
+from bench.latency import REQUEST_TIMEOUT, Run, free_port
 from bench.offline_index import make_kb
 from bench.relevance import print_table
 from generator.knowledge import load_knowledge_base
@@ -202,7 +202,7 @@ def ratings_over_http(
 ) -> tuple[dict[str, Run], int]:
     """Every endpoint of :func:`_requests` on gunicorn, in alternating rounds; also the number
     of votes accepted, warm-up included."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env |= {"KB_DATA_DIR": str(data_dir), **RAISED_LIMITS}
     if url:

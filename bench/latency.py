@@ -121,7 +121,7 @@ def in_process(data_dir: Path, queries: Sequence[str]) -> Run:
     return timed_loop(call, queries)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -182,7 +182,7 @@ def _clients(port: int, queries: Sequence[str], threads: int, deadline: float) -
 
 def over_http(data_dir: Path, queries: Sequence[str], log: Path, budget: float) -> Run:
     """``/api/search`` on gunicorn (2 workers) over loopback, 2 client threads."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
     command = [str(REPO / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
     with open(log, "wb") as output:
