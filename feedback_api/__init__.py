@@ -20,6 +20,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Mount the feedback endpoints on ``app`` (the portal, or this service's own app)."""
     storage_of(app, settings)
     app.extensions["kb_catalog"] = Catalog(settings.data_dir)
+    app.extensions["kb_agent_tokens"] = settings.agent_tokens
     app.register_blueprint(bp)
 
 

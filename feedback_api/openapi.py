@@ -61,6 +61,54 @@ PATHS: dict[str, Any] = {
             },
         },
     },
+    "/api/articles/{article_id}/links": {
+        "post": {
+            "summary": "Agents: record that the article was used on a ticket (knowledge reuse)",
+            "security": [{"agentToken": []}],
+            "parameters": [_ARTICLE_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Link"}}},
+            },
+            "responses": {
+                "201": _json("ArticleUse", "Link stored"),
+                "200": _json("ArticleUse", "This ticket was already linked"),
+                **_BODY_ERRORS,
+                "401": _error("No valid agent token"),
+                "503": _error("The feedback store is unavailable; nothing was stored"),
+            },
+        }
+    },
+    "/api/articles/{article_id}/flags": {
+        "post": {
+            "summary": "Agents: flag the article for the writers' backlog",
+            "security": [{"agentToken": []}],
+            "parameters": [_ARTICLE_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Flag"}}},
+            },
+            "responses": {
+                "201": _json("ArticleUse", "Flag stored"),
+                **_BODY_ERRORS,
+                "401": _error("No valid agent token"),
+                "503": _error("The feedback store is unavailable; nothing was stored"),
+            },
+        }
+    },
+    "/api/articles/{article_id}/usage": {
+        "get": {
+            "summary": "Agents: the article's ticket links and open flags",
+            "security": [{"agentToken": []}],
+            "parameters": [_ARTICLE_ID],
+            "responses": {
+                "200": _json("ArticleUse", "Links and open flags"),
+                "401": _error("No valid agent token"),
+                "404": _error("No such article"),
+                "503": _error("The feedback store is unavailable"),
+            },
+        }
+    },
     "/api/searches/{search_id}/clicks": {
         "post": {
             "summary": "Record which result of a search the reader opened",
@@ -119,6 +167,41 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "properties": {r: {"type": "integer"} for r in _REASONS},
             },
+        },
+    },
+    "Link": {
+        "type": "object",
+        "required": ["ticket_id"],
+        "additionalProperties": False,
+        "properties": {
+            "ticket_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 80,
+                "pattern": "^[A-Za-z0-9_.#:/-]+$",
+            }
+        },
+    },
+    "Flag": {
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {
+                "type": "string",
+                "enum": ["outdated", "incorrect", "missing-step", "duplicate"],
+            },
+            "note": {"type": ["string", "null"], "maxLength": 1000},
+        },
+    },
+    "ArticleUse": {
+        "type": "object",
+        "required": ["id", "links", "open_flags"],
+        "properties": {
+            "id": {"type": "string"},
+            "flag_id": {"type": "integer"},
+            "links": {"type": "integer", "minimum": 0},
+            "open_flags": {"type": "object", "additionalProperties": {"type": "integer"}},
         },
     },
     "Click": {

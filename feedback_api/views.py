@@ -13,10 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from feedback_api.catalog import Catalog
+from kbcore.agents import flag_article, link_ticket, usage
 from kbcore.events import ClickEvent
 from kbcore.ratings import RateLimited, Vote, record_vote, summarize
 from kbcore.storage import Storage
-from kbcore.web import ApiError
+from kbcore.web import ApiError, agent_token
 
 __all__ = ["bp"]
 
@@ -39,6 +40,23 @@ class RatingBody(BaseModel):
     comment: str | None = Field(None, max_length=1000)
     client_token: UUID
     search_id: str | None = Field(None, pattern=SEARCH_ID.pattern)
+
+
+class LinkBody(BaseModel):
+    """The JSON body of a ticket link."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    ticket_id: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.#:/-]+$")
+
+
+class FlagBody(BaseModel):
+    """The JSON body of a flag."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kind: Literal["outdated", "incorrect", "missing-step", "duplicate"]
+    note: str | None = Field(None, max_length=1000)
 
 
 class ClickBody(BaseModel):
@@ -104,14 +122,23 @@ def _describe(error: Any) -> str:
         return f"{where}: expected {bound}, found {len(error['input'])}"
     if error["type"] == "string_pattern_mismatch" and where == "search_id":
         return f"{where}: expected 32 hexadecimal digits, found {found}"
+    if error["type"] == "string_pattern_mismatch" and where == "ticket_id":
+        return f"{where}: expected letters, digits and _ . # : / -, found {found}"
     if error["type"].startswith("uuid_"):
         return f"{where}: expected a UUID, found {found}"
     expected = error["msg"].removeprefix("Input should be ").removeprefix("String should ")
     return f"{where}: expected {expected}, found {found}"
 
 
-def _known(article_id: str) -> str:
-    if article_id not in _catalog():
+def _agent() -> str:
+    """The keyed hash of the request's agent token (401 without a valid one)."""
+    tokens: tuple[str, ...] = current_app.extensions["kb_agent_tokens"]
+    token = agent_token(tokens, required=True)
+    return _storage().address(f"agent:{token}")
+
+
+def _known(article_id: str, *, agent: bool = False) -> str:
+    if not _catalog().visible(article_id, agent=agent):
         raise ApiError(
             f"article {article_id[:120]!r}: no such article", code="not_found", status=404
         )
@@ -192,3 +219,51 @@ def click(search_id: str) -> Response:
     _known(body.article_id)
     _storage().events.click(ClickEvent(search_id, body.article_id))
     return _json({"search_id": search_id, "article_id": body.article_id}, 202)
+
+
+@bp.post("/articles/<article_id>/links")
+def link(article_id: str) -> Response:
+    """Record that an agent used the article on a ticket (agents only)."""
+    agent = _agent()
+    _known(article_id, agent=True)
+    body = _body(LinkBody)
+    try:
+        created = link_ticket(_storage().store, article_id, body.ticket_id, agent)
+        use = usage(_storage().store, article_id)
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from None
+    return _json(asdict(use), 201 if created else 200)
+
+
+@bp.post("/articles/<article_id>/flags")
+def flag(article_id: str) -> Response:
+    """Flag an article for the writers: outdated, incorrect, a missing step, a duplicate."""
+    agent = _agent()
+    _known(article_id, agent=True)
+    body = _body(FlagBody)
+    note = body.note.strip() if body.note else None
+    if note and _BAD_CHARS.search(note):
+        raise ApiError(
+            "note: expected text, found a control character or an invalid one",
+            code="invalid_body",
+        )
+    storage = _storage()
+    try:
+        flag_id = flag_article(
+            storage.store, article_id, body.kind, storage.redact(note) if note else None, agent
+        )
+        use = usage(storage.store, article_id)
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from None
+    return _json({"flag_id": flag_id, **asdict(use)}, 201)
+
+
+@bp.get("/articles/<article_id>/usage")
+def article_usage(article_id: str) -> Response:
+    """Count an article's ticket links and open flags (agents only)."""
+    _agent()
+    _known(article_id, agent=True)
+    try:
+        return _json(asdict(usage(_storage().store, article_id)))
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from None

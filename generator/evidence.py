@@ -56,6 +56,7 @@ def _record(item: BacklogItem) -> dict[str, Any]:
         "examples": item.examples(),
         "filters": dict(item.filters.most_common()),
         "langs": dict(item.langs.most_common()),
+        "flags": dict(item.flags.most_common()),
         "status": item.status,
         "article_id": item.article_id,
         "proposed_article_id": item.proposed_article_id,
@@ -77,7 +78,7 @@ def _table(items: Sequence[BacklogItem]) -> str:
             item.status
             + (f" → {item.proposed_article_id}?" if item.proposed_article_id else "")
             + (f" ({item.article_id})" if item.article_id else ""),
-            _clip(" / ".join(item.examples()[:3]), 60),
+            _clip(("flagged: " if item.flags else "") + " / ".join(item.examples()[:3]), 60),
         ]
         for item in items
     ]
@@ -104,6 +105,7 @@ def render_backlog(items: Sequence[BacklogItem], fmt: str) -> str:
             record["examples"] = " | ".join(record["examples"])
             record["filters"] = " ".join(f"{k}×{v}" for k, v in record["filters"].items())
             record["langs"] = " ".join(f"{k}×{v}" for k, v in record["langs"].items())
+            record["flags"] = " ".join(f"{k}×{v}" for k, v in record["flags"].items())
             writer.writerow([safe_cell(record[h]) for h in headers])
         return out.getvalue()
     return _table(items)

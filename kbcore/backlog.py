@@ -7,6 +7,9 @@ reduced to one member, as a sorted set, so 登陆失败, 登錄失敗 and "失�
 redaction placeholders (``[phone]``) are not words of the need.
 Keys are computed when the backlog is read, with the current index's dictionary and synonyms.
 
+Agents' open flags on an article (outdated, incorrect, missing-step, duplicate) are items too, one
+per article, keyed ``flag:<article id>``; resolving or dismissing one closes its flags.
+
 An item's status (``open | planned | resolved | dismissed``) and the article that resolves it
 live in ``backlog_items``. After each build, :func:`propose_resolutions` re-runs the open items'
 phrasings: an item whose phrasing now finds, in the top 3, an article that was not in the top 3
@@ -22,9 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import Connection, and_, exists, not_, or_, select, update
 
-from kbcore.db import Store, backlog_items, clicks, ratings, searches
+from kbcore.db import Store, article_flags, backlog_items, clicks, ratings, searches
 from kbcore.redact import PLACEHOLDER
 from kbcore.search import SearchEngine, SearchRequest
 
@@ -40,6 +43,7 @@ __all__ = [
 
 STATUSES = ("open", "planned", "resolved", "dismissed")
 EXAMPLES = 5
+FLAG_PREFIX = "flag:"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -73,13 +77,19 @@ class BacklogItem:
     filters: Counter[str] = field(default_factory=Counter)
     langs: Counter[str] = field(default_factory=Counter)
     top_ids: set[str] = field(default_factory=set)
+    flags: Counter[str] = field(default_factory=Counter)  # agents' flags on one article, by kind
     status: str = "open"
     article_id: str | None = None
     proposed_article_id: str | None = None
 
     def examples(self) -> list[str]:
-        """The most frequent phrasings, most frequent first."""
+        """The most frequent phrasings (or flag notes), most frequent first."""
         return [text for text, _ in self.phrasings.most_common(EXAMPLES)]
+
+    @property
+    def weight(self) -> int:
+        """How much evidence the item has: its searches and flags."""
+        return self.searches + sum(self.flags.values())
 
 
 def _aware(moment: datetime) -> datetime:
@@ -141,6 +151,7 @@ def read_backlog(
             for name, value in sorted(json.loads(row.filters).items()):
                 item.filters[f"{name}={value}"] += 1
             item.top_ids.update(row.top_ids.split())
+        _add_flags(conn, items)
         if items:
             for state in conn.execute(
                 select(backlog_items).where(backlog_items.c.need_key.in_(list(items)))
@@ -151,8 +162,28 @@ def read_backlog(
                 item.proposed_article_id = state.proposed_article_id
     wanted = set(statuses)
     found = [item for item in items.values() if item.status in wanted]
-    found.sort(key=lambda i: (-i.searches, -_aware(i.last_seen or EPOCH).timestamp(), i.key))
+    found.sort(key=lambda i: (-i.weight, -_aware(i.last_seen or EPOCH).timestamp(), i.key))
     return found
+
+
+def _add_flags(conn: Connection, items: dict[str, BacklogItem]) -> None:
+    """Add one item per article with open flags from agents (key ``flag:<article id>``)."""
+    rows = conn.execute(
+        select(
+            article_flags.c.article_id,
+            article_flags.c.kind,
+            article_flags.c.note,
+            article_flags.c.created_at,
+        ).where(article_flags.c.status == "open")
+    )
+    for article_id, kind, note, created_at in rows:
+        key = f"{FLAG_PREFIX}{article_id}"
+        item = items.setdefault(key, BacklogItem(key, item_id(key), article_id=article_id))
+        seen = _aware(created_at)
+        item.flags[kind] += 1
+        item.phrasings[f"{kind}: {note}" if note else kind] += 1
+        item.first_seen = min(item.first_seen or seen, seen)
+        item.last_seen = max(item.last_seen or seen, seen)
 
 
 def _upsert(store: Store, key: str, values: dict[str, object]) -> None:
@@ -169,9 +200,22 @@ def _upsert(store: Store, key: str, values: dict[str, object]) -> None:
 
 
 def set_status(store: Store, key: str, status: str, article_id: str | None = None) -> None:
-    """Record a writer's decision on an item."""
+    """Record a writer's decision on an item; resolving a flagged article closes its flags."""
     if status not in STATUSES:
         raise ValueError(f"status: expected one of {', '.join(STATUSES)}, found {status!r}")
+    if key.startswith(FLAG_PREFIX):
+        article_id = article_id or key.removeprefix(FLAG_PREFIX)
+        if status in ("resolved", "dismissed"):
+            with store.writing() as conn:
+                conn.execute(
+                    update(article_flags)
+                    .where(
+                        article_flags.c.article_id == key.removeprefix(FLAG_PREFIX),
+                        article_flags.c.status == "open",
+                    )
+                    .values(status="closed")
+                )
+            return
     _upsert(store, key, {"status": status, "article_id": article_id})
 
 
@@ -179,6 +223,8 @@ def propose_resolutions(store: Store, engine: SearchEngine) -> list[tuple[Backlo
     """Re-run open items against ``engine``; record and return the proposed articles."""
     proposed = []
     for item in read_backlog(store, engine, statuses=("open",)):
+        if item.flags:
+            continue  # a flag is on an article: a writer changes that article
         for text in item.examples():
             found = engine.search(SearchRequest(q=text[:200], per_page=3))
             if found.fallback is not None:

@@ -45,6 +45,8 @@ from sqlalchemy.exc import ArgumentError
 __all__ = [
     "DatabaseError",
     "Store",
+    "article_flags",
+    "article_links",
     "backlog_items",
     "clicks",
     "database_url",
@@ -110,6 +112,29 @@ backlog_items = Table(
     Column("article_id", String(ID)),  # the article that resolves it, named by a writer
     Column("proposed_article_id", String(ID)),  # found in the top 3 after a build
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+article_links = Table(
+    "article_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(ID), nullable=False),
+    Column("ticket_id", String(80), nullable=False),
+    Column("agent", String(64), nullable=False),  # keyed hash of the agent's token
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("article_id", "ticket_id", name="uq_links_article_ticket"),
+)
+
+article_flags = Table(
+    "article_flags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(ID), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # outdated | incorrect | missing-step | duplicate
+    Column("note", Text),
+    Column("agent", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # open | closed
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -239,9 +264,13 @@ class Store:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
+    def head_revision(self) -> str | None:
+        """The latest migration of this version."""
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+
     def check_schema(self) -> None:
         """Raise DatabaseError unless the database is at this version's latest migration."""
-        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        head = self.head_revision()
         current = self.revision()
         if current != head:
             raise DatabaseError(

@@ -6,7 +6,9 @@ This is the only module of :mod:`kbcore` that imports Flask.
 
 from __future__ import annotations
 
+import hmac
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -18,6 +20,7 @@ from kbcore.storage import Storage, open_storage
 
 __all__ = [
     "ApiError",
+    "agent_token",
     "error_response",
     "openapi_document",
     "register_error_handlers",
@@ -61,6 +64,29 @@ def error_response(
     response.status_code = status
     response.headers.update(headers or {})
     return response
+
+
+def agent_token(tokens: Sequence[str], *, required: bool) -> str | None:
+    """Return the request's valid agent token, None if it has none (and none is required).
+
+    A token that is present but wrong is always refused: 401, never a silent customer view.
+    """
+    header = request.headers.get("Authorization")
+    if header is None and not required:
+        return None
+    scheme, _, token = (header or "").partition(" ")
+    if (
+        scheme.lower() != "bearer"
+        or not token
+        or not any(hmac.compare_digest(token.encode(), known.encode()) for known in tokens)
+    ):
+        raise ApiError(
+            "Authorization: expected a valid agent token (Bearer …)",
+            code="unauthorized",
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="kb"'},
+        )
+    return token
 
 
 def storage_of(app: Flask, settings: Settings) -> Storage:
@@ -141,5 +167,8 @@ def openapi_document(title: str, paths: dict[str, Any], schemas: dict[str, Any])
         "openapi": "3.1.0",
         "info": {"title": title, "version": __version__},
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR_SCHEMA, **schemas}},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA, **schemas},
+            "securitySchemes": {"agentToken": {"type": "http", "scheme": "bearer"}},
+        },
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import asdict
 from typing import Any
@@ -12,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kbcore.index import IndexError_
 from kbcore.search import SearchEngine, SearchRequest
 from kbcore.storage import Storage
-from kbcore.web import ApiError
+from kbcore.web import ApiError, agent_token
 from search_api.state import SearchState
 
 __all__ = ["bp"]
@@ -86,23 +85,7 @@ def _number(name: str, default: int, high: int) -> int:
 
 
 def _is_agent() -> bool:
-    header = request.headers.get("Authorization")
-    if header is None:
-        return False
-    scheme, _, token = header.partition(" ")
-    tokens = _state().agent_tokens
-    if (
-        scheme.lower() != "bearer"
-        or not token
-        or not any(hmac.compare_digest(token.encode(), known.encode()) for known in tokens)
-    ):
-        raise ApiError(
-            "Authorization: expected a valid agent token (Bearer …)",
-            code="unauthorized",
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer realm="kb"'},
-        )
-    return True
+    return agent_token(_state().agent_tokens, required=False) is not None
 
 
 def _json(body: dict[str, Any]) -> Response:

@@ -185,6 +185,7 @@ def test_backlog_as_csv_is_safe_in_a_spreadsheet(portal):
         "examples",
         "filters",
         "langs",
+        "flags",
         "status",
         "article_id",
         "proposed_article_id",
@@ -274,11 +275,11 @@ def test_db_upgrade_and_a_database_behind(database_url, data_dir):
     result = CliRunner().invoke(cli, ["backlog"], env=env)
     assert result.exit_code == 1
     assert (
-        f"{display}: expected schema revision 0001, found an empty database (run `kb db upgrade`)"
+        f"{display}: expected schema revision 0002, found an empty database (run `kb db upgrade`)"
         in result.output
     )
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"{display}: schema at revision 0001\n"
+    assert result.stdout == f"{display}: schema at revision 0002\n"
     result = CliRunner().invoke(cli, ["backlog", "--format", "json"], env=env)
     assert (result.exit_code, result.stdout) == (0, "[]\n")

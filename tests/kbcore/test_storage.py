@@ -34,7 +34,7 @@ from kbcore.ratings import RateLimited, RatingLimits, Vote, record_vote, wilson_
 from kbcore.redact import Redactor
 from kbcore.search import SearchEngine
 
-HEAD = "0001"
+HEAD = "0002"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
