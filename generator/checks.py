@@ -19,6 +19,7 @@ from generator.body import (
 )
 from generator.knowledge import Article, KnowledgeBase
 from generator.problems import Problems, quote
+from kbcore.analysis import TextAnalysis
 
 __all__ = ["check_knowledge_base", "resolve_link", "LinkTarget"]
 
@@ -253,6 +254,47 @@ def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
             )
 
 
+NEAR_DUPLICATE = 0.6  # share of words; unrelated sample articles stay under 0.25
+
+
+def _check_near_duplicates(kb: KnowledgeBase, problems: Problems) -> None:
+    """Warn about articles that describe the same problem for the same product and language.
+
+    Words of the title, summary and error codes, analysed as search does; two articles whose word
+    sets share more than :data:`NEAR_DUPLICATE` of their union look like one problem twice.
+    """
+    analysis = TextAnalysis()
+    words = {
+        article.path: set(analysis.terms_of(" ".join([a.title, a.summary, *a.error_codes])))
+        for article in kb.articles
+        if (a := article.meta)
+    }
+    by_shelf: dict[tuple[str, str], list[Article]] = {}
+    for article in sorted(kb.articles, key=lambda a: a.path):
+        by_shelf.setdefault((article.meta.product, article.meta.lang), []).append(article)
+    for shelf in by_shelf.values():
+        for index, article in enumerate(shelf):
+            for earlier in shelf[:index]:
+                if (
+                    article.id == earlier.id
+                    or article.meta.translation_of == earlier.id
+                    or earlier.meta.translation_of == article.id
+                ):
+                    continue  # a duplicate id, or a translation in the same language: errors
+                mine, theirs = words[article.path], words[earlier.path]
+                shared = len(mine & theirs) / max(1, len(mine | theirs))
+                if shared >= NEAR_DUPLICATE:
+                    problems.warning(
+                        article.path,
+                        article.front.line_of(("title",)),
+                        "title",
+                        "an article about a problem no other article covers",
+                        f"{shared:.0%} of its words in common with {earlier.path} "
+                        "(merge them, or make the difference clear)",
+                    )
+                    break
+
+
 def check_knowledge_base(kb: KnowledgeBase, problems: Problems, *, today: date) -> None:
     """Record every problem of ``kb``'s articles, each on its own and against the others."""
     for article in kb.articles:
@@ -260,3 +302,4 @@ def check_knowledge_base(kb: KnowledgeBase, problems: Problems, *, today: date) 
     _check_duplicate_ids(kb, problems)
     _check_translations(kb, problems)
     _check_links(kb, problems)
+    _check_near_duplicates(kb, problems)

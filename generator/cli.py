@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from generator.check import CheckResult, run_checks
 from generator.data_cli import backlog, db, propose_after_build, purge_cmd, report_cmd
 from generator.errors import KbError
+from generator.new_cli import new_cmd
 from generator.search_cli import search_cmd
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
@@ -174,3 +175,4 @@ cli.add_command(db)
 cli.add_command(backlog)
 cli.add_command(purge_cmd)
 cli.add_command(report_cmd)
+cli.add_command(new_cmd)

@@ -239,18 +239,27 @@ def test_headings_are_recognised_in_every_script(runner, kb_dir):
     assert run_check(runner, kb_dir).exit_code == 0
 
 
+def other(problem: str) -> dict[str, str]:
+    """A title and summary of another problem (not a near-duplicate of the default article)."""
+    return {"title": problem, "summary": f"{problem}，怎么办？"}
+
+
 def test_links_between_articles(runner, kb_dir):
     write(
         kb_dir,
         "articles/shopease/shopease-draft.md",
-        article_text(id="shopease-draft", status="draft"),
+        article_text(id="shopease-draft", status="draft", **other("发票抬头无法修改")),
     )
     write(
         kb_dir,
         "articles/shopease/shopease-secret.md",
-        article_text(id="shopease-secret", audience="internal"),
+        article_text(id="shopease-secret", audience="internal", **other("退款审批要走哪些流程")),
     )
-    write(kb_dir, "articles/shopease/shopease-ok.md", article_text(id="shopease-ok"))
+    write(
+        kb_dir,
+        "articles/shopease/shopease-ok.md",
+        article_text(id="shopease-ok", **other("物流单号一直不更新")),
+    )
     body = (
         "\n[ok](shopease-ok.md#原因) [ok](/articles/shopease-ok/) [ext](https://e.example)\n"
         "[gone](shopease-gone.md) [gone](/articles/nope/)\n"
@@ -300,7 +309,11 @@ def test_translations(runner, kb_dir):
     ghost = write(
         kb_dir,
         "articles/shopease/shopease-ghost.md",
-        article_text(id="shopease-ghost", extra="translation_of: shopease-nothing\n"),
+        article_text(
+            id="shopease-ghost",
+            extra="translation_of: shopease-nothing\n",
+            **other("优惠券能不能叠加使用"),
+        ),
     )
     result = run_check(runner, kb_dir)
     assert en.name not in result.stdout
