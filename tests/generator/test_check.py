@@ -383,3 +383,24 @@ def test_sample_knowledge_base_has_no_errors(runner):
     result = run_check(runner, SAMPLE_KB)
     assert result.exit_code == 0, result.output
     assert " 0 errors" in result.stderr
+
+
+def test_near_duplicate_articles_are_a_warning(runner, kb_dir):
+    first = write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
+    second = write(
+        kb_dir,
+        "articles/shopease/shopease-login-wrong-password.md",
+        article_text(id="shopease-login-wrong-password", title="登录商家后台提示密码错误"),
+    )
+    write(
+        kb_dir,
+        "articles/shopease/shopease-coupon.md",
+        article_text(id="shopease-coupon", **other("优惠券能不能叠加使用")),
+    )
+    result = run_check(runner, kb_dir)
+    assert result.exit_code == 0
+    [line] = result.stdout.splitlines()
+    assert line.startswith(f"{second}:3: title: expected an article about a problem no other ")
+    assert line.endswith(
+        f"of its words in common with {first} (merge them, or make the difference clear) (warning)"
+    )
