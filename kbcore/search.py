@@ -187,7 +187,7 @@ class SearchEngine:
         return Q.And(terms) if terms else Q.Every()
 
     def _run(
-        self, searcher: Any, query: Q.Query, request: SearchRequest, lang: str
+        self, searcher: Any, query: Q.Query, request: SearchRequest, lang: str, deadline: float
     ) -> tuple[Any, bool]:
         facets = {name: sorting.FieldFacet(name, maptype=sorting.UnorderedList) for name in FACETS}
         # One result per translation group: the version in the reader's language if it matched.
@@ -207,8 +207,7 @@ class SearchEngine:
         )
         # The filter is part of the query (Whoosh's filter collector would bypass collapsing).
         bounded = Deadline(
-            Q.And([query, Q.ConstantScoreQuery(self._filter(request), 0.0)]),
-            time.monotonic() + self.time_budget,
+            Q.And([query, Q.ConstantScoreQuery(self._filter(request), 0.0)]), deadline
         )
         truncated = False
         try:
@@ -267,12 +266,14 @@ class SearchEngine:
         clauses = self.synonyms.clauses(words)
         results, fallback, truncated, hits = None, None, False, []
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        # One budget for the whole search, all stages together.
+        deadline = time.monotonic() + self.time_budget
         with self.opened.index.searcher() as searcher:
             lang = request.lang or preferred_lang(request.q)
             for stage, query in self._stages(searcher, words, clauses, grams, lang):
-                results, truncated = self._run(searcher, query, request, lang)
+                results, truncated = self._run(searcher, query, request, lang, deadline)
                 fallback = stage
-                if results.scored_length():
+                if results.scored_length() or truncated:
                     break
             suggestion = self._did_you_mean(searcher, text)
             if results is not None and results.scored_length():
