@@ -15,6 +15,7 @@ from generator.data_cli import backlog, db, propose_after_build, purge_cmd, repo
 from generator.errors import KbError
 from generator.new_cli import new_cmd
 from generator.search_cli import search_cmd
+from generator.stats_cli import stats_cmd
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
 from kbcore.db import open_store
@@ -176,3 +177,4 @@ cli.add_command(backlog)
 cli.add_command(purge_cmd)
 cli.add_command(report_cmd)
 cli.add_command(new_cmd)
+cli.add_command(stats_cmd)
