@@ -18,10 +18,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from generator.knowledge import Article, KnowledgeBase
+from generator.stats_cli import article_facts
 from kbcore.backlog import BacklogItem, read_backlog
 from kbcore.db import Store
 from kbcore.search import SearchEngine
 from kbcore.stats import ArticleFeedback, DaySearches, Period, PeriodStats, compute_stats
+from kbcore.value import ArticleValue, value_of_articles
 
 __all__ = [
     "CSP",
@@ -114,6 +116,16 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class QueueRow:
+    """An article due for review, with its value (see ``kb stats``)."""
+
+    id: str
+    title: str
+    url: str | None
+    value: ArticleValue
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the page shows."""
 
@@ -122,6 +134,7 @@ class ReportData:
     lowest: list[ArticleRow]
     helpful: list[ArticleRow]
     overdue: list[ReviewRow]
+    queue: list[QueueRow]
     chart: Chart
     generated_at: datetime
 
@@ -254,12 +267,15 @@ def collect_report(
     """Gather the numbers, the backlog and the knowledge base's side of the report."""
     stats = compute_stats(store, period)
     by_id = {a.id: a for a in kb.articles}
+    day = today or period.end.astimezone(UTC).date()
+    valued = value_of_articles(store, article_facts(kb), today=day)
     return ReportData(
         stats=stats,
         backlog=read_backlog(store, engine, since=period.start)[:TOP],
         lowest=_rows(stats.lowest_rated(TOP), by_id),
         helpful=_rows(stats.most_helpful(TOP), by_id),
-        overdue=overdue_reviews(kb, today or period.end.astimezone(UTC).date()),
+        overdue=overdue_reviews(kb, day),
+        queue=[QueueRow(v.id, v.title, _link(by_id[v.id]), v) for v in valued if v.review][:TOP],
         chart=build_chart(list(stats.days)),
         generated_at=period.end,
     )

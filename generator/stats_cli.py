@@ -13,11 +13,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from generator.data_cli import open_ready_store
 from generator.errors import KbError
 from generator.evidence import text_width
+from generator.knowledge import KnowledgeBase
 from kbcore.value import ArticleFacts, ArticleValue, value_of_articles
 
-__all__ = ["stats_cmd"]
+__all__ = ["article_facts", "stats_cmd"]
 
 COLUMNS = ["value", "opened", "links", "votes +/-", "wilson", "flags", "age d", "id", "review"]
+
+
+def article_facts(kb: KnowledgeBase) -> list[ArticleFacts]:
+    """The published articles as the value score sees them."""
+    return [
+        ArticleFacts(a.id, a.meta.title, a.meta.updated, a.meta.review_by)
+        for a in kb.articles
+        if a.meta.published
+    ]
 
 
 def _table(rows: list[ArticleValue]) -> str:
@@ -57,14 +67,9 @@ def stats_cmd(ctx: click.Context, review: bool, fmt: str, limit: int, kb_dir: Pa
     checked = run_checks(settings.kb_dir)
     if checked.kb is None:
         raise KbError(f"{settings.kb_dir}: cannot load the knowledge base ({checked.summary()})")
-    facts = [
-        ArticleFacts(a.id, a.meta.title, a.meta.updated, a.meta.review_by)
-        for a in checked.kb.articles
-        if a.meta.published
-    ]
     store = open_ready_store(settings)
     try:
-        rows = value_of_articles(store, facts, today=date.today())
+        rows = value_of_articles(store, article_facts(checked.kb), today=date.today())
     except SQLAlchemyError as exc:
         raise KbError(f"{store.display_url()}: cannot read the database: {exc}") from None
     finally:

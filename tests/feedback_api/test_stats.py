@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
 
 import pytest
@@ -75,6 +76,18 @@ def test_values_and_the_review_queue(agents, runner):
     queue = stats(runner, agents, "--review")
     assert DRAWER in queue and PRINTER not in queue
     assert all(row["review"] for row in queue.values())
+
+    # The report shows the same queue, in the same order.
+    out = agents.settings.data_dir.parent / "report.html"
+    env = {
+        "KB_DATA_DIR": str(agents.settings.data_dir),
+        "KB_DATABASE_URL": agents.settings.database_url or "",
+    }
+    result = runner.invoke(cli, ["report", "--kb", str(SAMPLE_KB), "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    table = out.read_text("utf-8").split('<table id="queue">')[1].split("</table>")[0]
+    shown = re.findall(r'data-article="([^"]+)"', table)
+    assert shown == list(queue)[: len(shown)] and DRAWER in shown
 
 
 def test_stats_needs_the_database(runner, data_dir):

@@ -437,6 +437,7 @@ def test_empty_store_gives_zeros_and_no_data(runner, data_dir, kb_dir):
         "暂无数据 No data — 本期没有“没有帮助”的评价 No not-helpful votes in this period.",
         "暂无数据 No data — 本期没有“有帮助”的评价 No helpful votes in this period.",
         "暂无数据 No data — 没有超过复审日期的文章 No article is past its review date.",
+        "暂无数据 No data — 没有待复审的文章 No article is due for review.",
     ]
     assert doc.find_all("svg") == []
     assert doc.find_all("table") == []
