@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +24,7 @@ __all__ = [
     "backlog",
     "db",
     "open_engine",
-    "open_ready_store",
+    "ready_store",
     "propose_after_build",
     "purge_cmd",
     "report_cmd",
@@ -38,18 +40,22 @@ def _settings(ctx: click.Context) -> Settings:
     return settings_of(ctx)
 
 
-def open_ready_store(settings: Settings) -> Store:
-    """Open the store and check its schema, or fail with what to do; the caller disposes it."""
+@contextmanager
+def ready_store(settings: Settings) -> Iterator[Store]:
+    """Open the store at this version's schema for a command; close it after.
+
+    Any database error becomes one line that names the database, never a traceback.
+    """
     store = open_store(settings.database_url, settings.data_dir)
     try:
         store.check_schema()
+        yield store
     except DatabaseError as exc:
-        store.dispose()
         raise KbError(str(exc)) from None
     except SQLAlchemyError as exc:
+        raise KbError(f"{store.display_url()}: the database failed: {exc}") from None
+    finally:
         store.dispose()
-        raise KbError(f"{store.display_url()}: cannot open the database: {exc}") from None
-    return store
 
 
 def open_engine(settings: Settings) -> SearchEngine:
@@ -120,17 +126,15 @@ def backlog(
         return
     settings = _settings(ctx)
     start = datetime.now(UTC) - _duration(since, "--since") if since else None
-    store = open_ready_store(settings)
-    try:
+    engine = open_engine(settings)
+    with ready_store(settings) as store:
         items = read_backlog(
             store,
-            open_engine(settings),
+            engine,
             since=start,
             lang=lang,
             statuses=STATUSES if everything else ("open", "planned"),
         )
-    finally:
-        store.dispose()
     click.echo(render_backlog(items[:limit], fmt), nl=False)
 
 
@@ -142,12 +146,10 @@ def backlog(
 def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> None:
     """Set the status of ITEM (its id from `kb backlog`)."""
     settings = _settings(ctx)
-    store = open_ready_store(settings)
-    try:
-        found = _find(read_backlog(store, open_engine(settings), statuses=STATUSES), item)
+    engine = open_engine(settings)
+    with ready_store(settings) as store:
+        found = _find(read_backlog(store, engine, statuses=STATUSES), item)
         set_status(store, found.key, status, article)
-    finally:
-        store.dispose()
     click.echo(f"{found.id}: {status}" + (f" by {article}" if article else ""))
 
 
@@ -158,11 +160,8 @@ def purge_cmd(ctx: click.Context, older_than: str) -> None:
     """Delete search events and clicks older than the given age."""
     settings = _settings(ctx)
     before = datetime.now(UTC) - _duration(older_than, "--older-than")
-    store = open_ready_store(settings)
-    try:
+    with ready_store(settings) as store:
         gone_searches, gone_clicks = purge(store, before)
-    finally:
-        store.dispose()
     click.echo(
         f"Deleted {gone_searches} searches and {gone_clicks} clicks from before "
         f"{before:%Y-%m-%d %H:%M} UTC"
@@ -170,7 +169,7 @@ def purge_cmd(ctx: click.Context, older_than: str) -> None:
 
 
 def propose_after_build(settings: Settings) -> str | None:
-    """Re-run open backlog items on the new index; describe the proposals (None: no store)."""
+    """Re-run open backlog items on the new index; describe the proposals (None: none, or no store)."""
     store = open_store(settings.database_url, settings.data_dir)
     if store.backend == "sqlite" and not store.exists():
         return None  # nothing searched yet: leave no empty database behind
@@ -181,6 +180,8 @@ def propose_after_build(settings: Settings) -> str | None:
         return None
     finally:
         store.dispose()
+    if not proposals:
+        return None
     lines = [f"Backlog: {len(proposals)} open items now find an article in the top 3"]
     lines += [f"  {item.id} {item.examples()[0]!r} → {article}" for item, article in proposals]
     return "\n".join(lines)
@@ -210,13 +211,8 @@ def report_cmd(ctx: click.Context, out: Path, since: str, kb_dir: Path | None) -
     checked = run_checks(settings.kb_dir)
     if checked.kb is None:
         raise KbError(f"{settings.kb_dir}: cannot load the knowledge base ({checked.summary()})")
-    store = open_ready_store(settings)
-    try:
+    with ready_store(settings) as store:
         data = collect_report(store, engine, checked.kb, period)
-    except SQLAlchemyError as exc:
-        raise KbError(f"{store.display_url()}: cannot read the database: {exc}") from None
-    finally:
-        store.dispose()
     path = write_report(render_report(data), out)
     totals = data.stats.totals
     click.echo(

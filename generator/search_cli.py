@@ -19,6 +19,7 @@ __all__ = ["search_cmd"]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
 TYPES = ("troubleshooting", "howto", "faq", "known-issue")
+TICKET = re.compile(r"^[A-Za-z0-9_.#:/-]{1,80}$")
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -75,6 +76,11 @@ def search_cmd(
         raise click.BadParameter(
             f"expected 1 to 200 characters, found {len(text)}", param_hint="QUERY"
         )
+    if ticket is not None and not TICKET.match(ticket):
+        raise click.BadParameter(
+            f"expected 1 to 80 letters, digits and _ . # : / -, found {ticket[:100]!r}",
+            param_hint="--ticket",
+        )
     request = SearchRequest(
         q=text, lang=lang, product=product, type=type_, per_page=limit, internal=internal
     )
@@ -83,8 +89,10 @@ def search_cmd(
     # Agents' searches count as evidence too, once there is a store to hold them.
     if open_store(settings.database_url, settings.data_dir).exists():
         storage = open_storage(settings)
-        storage.log_search(search_id, request, found, ticket_id=ticket)
-        storage.store.dispose()
+        try:
+            storage.log_search(search_id, request, found, ticket_id=ticket, agent=True)
+        finally:
+            storage.store.dispose()
     if as_json:
         body = {
             "search_id": search_id,

@@ -8,9 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from generator.data_cli import open_ready_store
+from generator.data_cli import ready_store
 from generator.errors import KbError
 from generator.evidence import text_width
 from generator.knowledge import KnowledgeBase
@@ -67,13 +66,8 @@ def stats_cmd(ctx: click.Context, review: bool, fmt: str, limit: int, kb_dir: Pa
     checked = run_checks(settings.kb_dir)
     if checked.kb is None:
         raise KbError(f"{settings.kb_dir}: cannot load the knowledge base ({checked.summary()})")
-    store = open_ready_store(settings)
-    try:
+    with ready_store(settings) as store:
         rows = value_of_articles(store, article_facts(checked.kb), today=date.today())
-    except SQLAlchemyError as exc:
-        raise KbError(f"{store.display_url()}: cannot read the database: {exc}") from None
-    finally:
-        store.dispose()
     if review:
         rows = [r for r in rows if r.review]
     rows = rows[:limit]

@@ -15,13 +15,14 @@ import os
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from kbcore.db import Store, clicks, searches
 
@@ -30,6 +31,7 @@ __all__ = ["ClickEvent", "EventLog", "SearchEvent", "insert_ignoring_duplicates"
 log = logging.getLogger("kb.events")
 
 REPLAY_EVERY_S = 5.0
+STALE_CLAIM_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,13 @@ class EventLog:
     def _spool_files(self) -> list[Path]:
         if not self.spool_dir.is_dir():
             return []
-        return sorted(self.spool_dir.glob("events-*.jsonl"))
+        # A replay cut off by a crash leaves its claimed file behind: take it back after a while.
+        stale = []
+        for path in self.spool_dir.glob("replaying-*.jsonl"):
+            with suppress(OSError):  # finished and removed meanwhile
+                if time.time() - path.stat().st_mtime > STALE_CLAIM_S:
+                    stale.append(path)
+        return sorted([*self.spool_dir.glob("events-*.jsonl"), *stale])
 
     def replay(self) -> int:
         """Store every spooled event; return how many were replayed. Never raises."""
@@ -144,7 +152,8 @@ class EventLog:
                 replayed += self._replay_file(claimed)
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("replaying %s failed, kept for later: %s", path.name, exc)
-                os.rename(claimed, path.with_name(f"events-retry-{uuid.uuid4().hex}.jsonl"))
+                with suppress(OSError):
+                    os.rename(claimed, path.with_name(f"events-retry-{uuid.uuid4().hex}.jsonl"))
                 break
             claimed.unlink()
         return replayed
@@ -175,12 +184,32 @@ class EventLog:
                 except (ValueError, KeyError, TypeError) as exc:
                     # A torn last line after a crash: skip it, keep the rest.
                     log.warning("%s:%d: skipped an unreadable event: %s", path.name, number, exc)
-        with self.store.writing() as conn:
-            for kind, rows in by_kind.items():
-                if rows:
-                    insert = insert_ignoring_duplicates(self.store, TABLES[kind], KEYS[kind])
-                    conn.execute(insert, rows)
+        try:
+            with self.store.writing(events=True) as conn:
+                for kind, rows in by_kind.items():
+                    if rows:
+                        conn.execute(self._insert(kind), rows)
+        except (DataError, IntegrityError):
+            # One event the database refuses for good must not hold back the others.
+            return self._replay_one_by_one(by_kind, path)
         return sum(len(rows) for rows in by_kind.values())
+
+    def _insert(self, kind: str) -> Any:
+        return insert_ignoring_duplicates(self.store, TABLES[kind], KEYS[kind])
+
+    def _replay_one_by_one(self, by_kind: dict[str, list[dict[str, Any]]], path: Path) -> int:
+        stored = 0
+        for kind, rows in by_kind.items():
+            for row in rows:
+                try:
+                    with self.store.writing(events=True) as conn:
+                        conn.execute(self._insert(kind), row)
+                    stored += 1
+                except (DataError, IntegrityError) as exc:
+                    log.error(
+                        "%s: dropped a %s event the database refuses: %s", path.name, kind, exc
+                    )
+        return stored
 
 
 def purge(store: Store, before: datetime) -> tuple[int, int]:

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,17 +29,24 @@ SECRET_FILE = "secret_key"
 
 
 def _secret(settings: Settings) -> bytes:
-    """The configured key, or one kept in the data dir (made once, readable by its owner)."""
+    """The configured key, or one kept in the data dir (made once, readable by its owner).
+
+    The key is written to a temporary file and linked into place, so a second worker starting
+    at the same moment reads either nothing (and links its own, which fails) or the whole key.
+    """
     if settings.secret_key:
         return settings.secret_key.encode("utf-8")
     path = settings.data_dir / SECRET_FILE
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(prefix=".secret-", dir=settings.data_dir)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            with suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_bytes().strip()
 
 
@@ -58,8 +67,13 @@ class Storage:
         found: SearchResponse,
         *,
         ticket_id: str | None = None,
+        agent: bool | None = None,
     ) -> None:
-        """Record a search for the writers' backlog (personal data redacted); never fails."""
+        """Record a search for the writers' backlog (personal data redacted); never fails.
+
+        ``agent`` defaults to whether the search included internal articles.
+        """
+        agent = request.internal if agent is None else agent
         typed = self.redact(request.q)
         filters = {
             name: value
@@ -76,8 +90,8 @@ class Storage:
                 total=found.total,
                 top_ids=[hit.id for hit in found.results[:3]],
                 fallback=found.fallback,
-                audience="agent" if request.internal else "customer",
-                ticket_id=ticket_id if request.internal else None,
+                audience="agent" if agent else "customer",
+                ticket_id=ticket_id if agent else None,
             )
         )
 

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 
 from kbcore.config import Settings, load_settings
+from kbcore.db import DatabaseError
 from kbcore.web import openapi_document, register_error_handlers, storage_of, trust_proxies
 from search_api.openapi import PATHS, SCHEMAS
 from search_api.state import SearchState
@@ -30,6 +32,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     trust_proxies(app, settings.proxy_hops)
     init_app(app, settings)
+    # Searches never depend on the database, but their logging does: say so at start.
+    try:
+        storage_of(app, settings).store.check_schema()
+    except (DatabaseError, SQLAlchemyError) as exc:
+        app.logger.error("search events will be spooled, not stored: %s", exc)
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
