@@ -107,7 +107,7 @@ ratings = Table(
 backlog_items = Table(
     "backlog_items",
     metadata,
-    Column("need_key", String(400), primary_key=True),
+    Column("need_key", Text, primary_key=True),
     Column("status", String(12), nullable=False),  # open | planned | resolved | dismissed
     Column("article_id", String(ID)),  # the article that resolves it, named by a writer
     Column("proposed_article_id", String(ID)),  # found in the top 3 after a build

@@ -275,11 +275,11 @@ def test_db_upgrade_and_a_database_behind(database_url, data_dir):
     result = CliRunner().invoke(cli, ["backlog"], env=env)
     assert result.exit_code == 1
     assert (
-        f"{display}: expected schema revision 0002, found an empty database (run `kb db upgrade`)"
+        f"{display}: expected schema revision 0003, found an empty database (run `kb db upgrade`)"
         in result.output
     )
     result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"{display}: schema at revision 0002\n"
+    assert result.stdout == f"{display}: schema at revision 0003\n"
     result = CliRunner().invoke(cli, ["backlog", "--format", "json"], env=env)
     assert (result.exit_code, result.stdout) == (0, "[]\n")

@@ -34,7 +34,7 @@ from kbcore.ratings import RateLimited, RatingLimits, Vote, record_vote, wilson_
 from kbcore.redact import Redactor
 from kbcore.search import SearchEngine
 
-HEAD = "0002"
+HEAD = "0003"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -492,3 +492,14 @@ def test_one_need_whatever_the_script_and_spacing(engine):
     assert key
     assert need_key("打印机 不出纸", engine) not in keys
     assert need_key("登录 超时", engine) != key
+
+
+def test_a_long_need_key_can_be_given_a_status(store):
+    from kbcore.backlog import set_status
+    from kbcore.db import backlog_items
+
+    key = " | ".join(f"词{n}" for n in range(300))  # a pasted message: a long need
+    set_status(store, key, "planned", "shopease-sms-code-e1042")
+    with store.reading() as conn:
+        [row] = conn.execute(backlog_items.select()).all()
+    assert (row.need_key, row.status, row.article_id) == (key, "planned", "shopease-sms-code-e1042")
