@@ -17,9 +17,9 @@ from generator.body import (
     section_key,
     unsafe_html,
 )
+from generator.indexer import analysis_of
 from generator.knowledge import Article, KnowledgeBase
 from generator.problems import Problems, quote
-from kbcore.analysis import TextAnalysis
 
 __all__ = ["check_knowledge_base", "resolve_link", "LinkTarget"]
 
@@ -263,7 +263,7 @@ def _check_near_duplicates(kb: KnowledgeBase, problems: Problems) -> None:
     Words of the title, summary and error codes, analysed as search does; two articles whose word
     sets share more than :data:`NEAR_DUPLICATE` of their union look like one problem twice.
     """
-    analysis = TextAnalysis()
+    analysis = analysis_of(kb)
     words = {
         article.path: set(analysis.terms_of(" ".join([a.title, a.summary, *a.error_codes])))
         for article in kb.articles

@@ -8,17 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from generator.check import CheckResult, run_checks
-from generator.data_cli import backlog, db, propose_after_build, purge_cmd, report_cmd
+from generator.data_cli import (
+    backlog,
+    db,
+    propose_after_build,
+    purge_cmd,
+    report_cmd,
+    upgrade_store,
+)
 from generator.errors import KbError
 from generator.new_cli import new_cmd
 from generator.search_cli import search_cmd
 from generator.stats_cli import stats_cmd
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
-from kbcore.db import open_store
 
 __all__ = ["cli", "settings_of"]
 
@@ -146,13 +151,7 @@ def serve(
     settings = settings_of(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
-    store = open_store(settings.database_url, settings.data_dir)
-    try:
-        store.upgrade()
-    except SQLAlchemyError as exc:
-        raise KbError(f"{store.display_url()}: cannot prepare the database: {exc}") from None
-    finally:
-        store.dispose()
+    upgrade_store(settings)
     app = create_portal_app(settings)
     click.echo(
         f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"

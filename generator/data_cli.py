@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from generator.errors import KbError
 from generator.evidence import FORMATS, render_backlog
+from generator.frontmatter import LANGS
 from kbcore.backlog import STATUSES, BacklogItem, propose_resolutions, read_backlog, set_status
 from kbcore.config import Settings
 from kbcore.db import DatabaseError, Store, open_store
@@ -25,13 +26,13 @@ __all__ = [
     "db",
     "open_engine",
     "ready_store",
+    "upgrade_store",
     "propose_after_build",
     "purge_cmd",
     "report_cmd",
 ]
 
 DURATION = re.compile(r"^(\d+)([dhw])$")
-LANGS = ("zh-Hans", "zh-Hant", "en")
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -85,7 +86,11 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
     """Create the tables, or bring them to this version's schema."""
-    settings = _settings(ctx)
+    click.echo(upgrade_store(_settings(ctx)))
+
+
+def upgrade_store(settings: Settings) -> str:
+    """Bring the database to this version's schema; say where it is and at which revision."""
     store = open_store(settings.database_url, settings.data_dir)
     try:
         revision = store.upgrade()
@@ -93,7 +98,7 @@ def upgrade(ctx: click.Context) -> None:
         raise KbError(f"{store.display_url()}: cannot upgrade the database: {exc}") from None
     finally:
         store.dispose()
-    click.echo(f"{store.display_url()}: schema at revision {revision}")
+    return f"{store.display_url()}: schema at revision {revision}"
 
 
 def _find(items: list[BacklogItem], ref: str) -> BacklogItem:
@@ -169,7 +174,7 @@ def purge_cmd(ctx: click.Context, older_than: str) -> None:
 
 
 def propose_after_build(settings: Settings) -> str | None:
-    """Re-run open backlog items on the new index; describe the proposals (None: none, or no store)."""
+    """Re-run open backlog items on the new index; describe the proposals, if any (and a store)."""
     store = open_store(settings.database_url, settings.data_dir)
     if store.backend == "sqlite" and not store.exists():
         return None  # nothing searched yet: leave no empty database behind

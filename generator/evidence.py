@@ -15,7 +15,7 @@ from typing import Any
 
 from kbcore.backlog import BacklogItem
 
-__all__ = ["FORMATS", "render_backlog", "safe_cell", "text_width"]
+__all__ = ["FORMATS", "format_table", "render_backlog", "safe_cell", "text_width"]
 
 FORMATS = ("table", "csv", "json")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,7 +82,11 @@ def _table(items: Sequence[BacklogItem]) -> str:
         ]
         for item in items
     ]
-    headers = [*COLUMNS, "examples"]
+    return format_table([*COLUMNS, "examples"], rows)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Align ``rows`` under ``headers`` in columns, counting CJK characters as two wide."""
     widths = [max(text_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     lines = []
     for row in [headers, *rows]:

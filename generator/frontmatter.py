@@ -17,6 +17,7 @@ from generator.yamldoc import YamlDoc, load_yaml, validate_doc
 
 __all__ = [
     "LANGS",
+    "TYPES",
     "ArticleMeta",
     "ParsedFile",
     "parse_file",
@@ -36,6 +37,7 @@ Severity = Literal["low", "medium", "high", "critical"]
 Audience = Literal["public", "internal"]
 Status = Literal["draft", "unvalidated", "validated", "archived"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
+TYPES: tuple[ArticleType, ...] = get_args(ArticleType)
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=3, max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -23,7 +23,7 @@ from kbcore.index import (
     new_generation,
 )
 
-__all__ = ["plain_text", "searchable", "sections", "write_generation"]
+__all__ = ["analysis_of", "plain_text", "searchable", "sections", "write_generation"]
 
 _slug = slugify(case="lower")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -68,7 +68,8 @@ def searchable(kb: KnowledgeBase) -> list[Article]:
     return [a for a in kb.articles if a.meta.published and a.meta.status != "archived"]
 
 
-def _analysis(kb: KnowledgeBase) -> TextAnalysis:
+def analysis_of(kb: KnowledgeBase) -> TextAnalysis:
+    """The text analysis of ``kb``'s index: jieba plus the knowledge base's own terms."""
     terms: list[str] = []
     for product in kb.products.values():
         terms += [product.name.zh_hans, product.name.zh_hant or "", product.name.en or ""]
@@ -153,7 +154,7 @@ def write_generation(
     articles = searchable(kb)
     generation = new_generation(root)
     try:
-        analysis = _analysis(kb)
+        analysis = analysis_of(kb)
         index = whoosh_index.create_in(str(generation), make_schema(analysis))
         writer = index.writer(limitmb=256)
         try:

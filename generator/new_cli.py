@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 from datetime import date
 from pathlib import Path
-from typing import get_args
 
 import click
 
 from generator.data_cli import open_engine
 from generator.errors import KbError
-from generator.frontmatter import LANGS, ArticleType, Lang
+from generator.frontmatter import LANGS, TYPES, ArticleType, Lang
 from generator.knowledge import KnowledgeBase, load_knowledge_base
 from generator.new_article import (
     InvalidOption,
@@ -26,7 +25,6 @@ from kbcore.config import Settings
 
 __all__ = ["new_cmd"]
 
-TYPES: tuple[ArticleType, ...] = get_args(ArticleType)
 PATH = click.Path(path_type=Path)
 
 

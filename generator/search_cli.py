@@ -11,14 +11,13 @@ from dataclasses import asdict
 import click
 
 from generator.data_cli import open_engine
+from generator.frontmatter import LANGS, TYPES
 from kbcore.db import open_store
 from kbcore.search import SearchRequest, SearchResponse
 from kbcore.storage import open_storage
 
 __all__ = ["search_cmd"]
 
-LANGS = ("zh-Hans", "zh-Hant", "en")
-TYPES = ("troubleshooting", "howto", "faq", "known-issue")
 TICKET = re.compile(r"^[A-Za-z0-9_.#:/-]{1,80}$")
 MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 

@@ -11,7 +11,7 @@ import click
 
 from generator.data_cli import ready_store
 from generator.errors import KbError
-from generator.evidence import text_width
+from generator.evidence import format_table
 from generator.knowledge import KnowledgeBase
 from kbcore.value import ArticleFacts, ArticleValue, value_of_articles
 
@@ -44,11 +44,7 @@ def _table(rows: list[ArticleValue]) -> str:
         ]
         for r in rows
     ]
-    widths = [max(text_width(row[i]) for row in [COLUMNS, *cells]) for i in range(len(COLUMNS))]
-    return "".join(
-        "  ".join(c + " " * (widths[i] - text_width(c)) for i, c in enumerate(row)).rstrip() + "\n"
-        for row in [COLUMNS, *cells]
-    )
+    return format_table(COLUMNS, cells)
 
 
 @click.command("stats")

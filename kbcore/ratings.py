@@ -9,6 +9,7 @@ an advisory lock on the address), so the caps hold across every worker process.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ __all__ = [
     "Vote",
     "record_vote",
     "summarize",
+    "summary_of",
     "wilson_lower_bound",
 ]
 
@@ -143,12 +145,9 @@ def record_vote(
         return existing is None, _summary(conn, vote.article_id)
 
 
-def _summary(conn: Connection, article_id: str) -> RatingSummary:
-    rows = conn.execute(
-        select(ratings.c.helpful, ratings.c.reason, func.count())
-        .where(ratings.c.article_id == article_id)
-        .group_by(ratings.c.helpful, ratings.c.reason)
-    ).all()
+def summary_of(article_id: str, counts: Iterable[tuple[bool, str | None, int]]) -> RatingSummary:
+    """Summarise an article's vote counts, given as (helpful, reason, how many)."""
+    rows = list(counts)
     helpful = sum(n for is_helpful, _, n in rows if is_helpful)
     not_helpful = sum(n for is_helpful, _, n in rows if not is_helpful)
     reasons = dict.fromkeys(REASONS, 0)
@@ -164,6 +163,15 @@ def _summary(conn: Connection, article_id: str) -> RatingSummary:
         round(wilson_lower_bound(helpful, total), 4),
         reasons,
     )
+
+
+def _summary(conn: Connection, article_id: str) -> RatingSummary:
+    rows = conn.execute(
+        select(ratings.c.helpful, ratings.c.reason, func.count())
+        .where(ratings.c.article_id == article_id)
+        .group_by(ratings.c.helpful, ratings.c.reason)
+    )
+    return summary_of(article_id, ((bool(h), r, int(n)) for h, r, n in rows))
 
 
 def summarize(store: Store, article_id: str) -> RatingSummary:

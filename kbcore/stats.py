@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, not_, select
 
 from kbcore.db import Store, clicks, ratings, searches
-from kbcore.ratings import REASONS, RatingSummary, wilson_lower_bound
+from kbcore.ratings import RatingSummary, summary_of, wilson_lower_bound
 
 __all__ = [
     "ArticleFeedback",
@@ -243,27 +243,12 @@ def article_feedback(conn: Connection, period: Period) -> list[ArticleFeedback]:
         if len(comments[article_id]) < COMMENTS_PER_ARTICLE:
             comments[article_id].append(Comment(text, bool(helpful), reason, _aware(at)))
     return [
-        ArticleFeedback(_summary(article_id, votes), tuple(comments.get(article_id, ())))
+        ArticleFeedback(
+            summary_of(article_id, ((h, r, n) for (h, r), n in votes.items())),
+            tuple(comments.get(article_id, ())),
+        )
         for article_id, votes in sorted(counts.items())
     ]
-
-
-def _summary(article_id: str, votes: dict[tuple[bool, str | None], int]) -> RatingSummary:
-    helpful = sum(n for (is_helpful, _), n in votes.items() if is_helpful)
-    not_helpful = sum(n for (is_helpful, _), n in votes.items() if not is_helpful)
-    reasons = dict.fromkeys(REASONS, 0)
-    for (is_helpful, reason), n in votes.items():
-        if not is_helpful and reason in reasons:
-            reasons[reason] += n
-    total = helpful + not_helpful
-    return RatingSummary(
-        article_id,
-        helpful,
-        not_helpful,
-        round(helpful / total, 4) if total else None,
-        round(wilson_lower_bound(helpful, total), 4),
-        reasons,
-    )
 
 
 def compute_stats(store: Store, period: Period) -> PeriodStats:

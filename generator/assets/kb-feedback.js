@@ -305,7 +305,8 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const reason = form.querySelector("input[name=reason]:checked")?.value ?? null;
-      const text = comment.value.trim().slice(0, MAX_COMMENT);
+      // By code points: a cut surrogate pair would make the server refuse the vote.
+      const text = Array.from(comment.value.trim()).slice(0, MAX_COMMENT).join("");
       vote(false, reason, text || null);
     });
 
