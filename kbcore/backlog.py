@@ -133,9 +133,12 @@ def read_backlog(
 ) -> list[BacklogItem]:
     """Group the unresolved searches into items, most searched first."""
     items: dict[str, BacklogItem] = {}
+    keys: dict[str, str] = {}
     with store.reading() as conn:
         for row in conn.execute(_unresolved(since, lang)):  # type: ignore[call-overload]
-            key = need_key(row.norm, engine)
+            key = keys.get(row.norm)
+            if key is None:  # the same words are searched again and again: analyse them once
+                key = keys[row.norm] = need_key(row.norm, engine)
             if not key:
                 continue
             item = items.setdefault(key, BacklogItem(key, item_id(key)))
