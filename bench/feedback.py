@@ -25,7 +25,6 @@ import http.client
 import itertools
 import json
 import os
-import signal
 import statistics
 import subprocess
 import tempfile
@@ -34,7 +33,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +40,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.corpus import REPO, build_index, describe_run
-from bench.latency import REQUEST_TIMEOUT, Run, free_port
+from bench.latency import REQUEST_TIMEOUT, Run, free_port, stop
 from bench.offline_index import make_kb
 from bench.relevance import print_table
+from generator.build import manifest_of
 from generator.knowledge import load_knowledge_base
 from generator.pages import plan_site
 from generator.problems import Problems
@@ -52,7 +51,7 @@ from generator.server import create_portal_app
 from kbcore.config import Settings, load_settings
 from kbcore.db import open_store, ratings
 from kbcore.events import SearchEvent
-from kbcore.manifest import Manifest, ManifestEntry, write_manifest
+from kbcore.manifest import write_manifest
 from kbcore.storage import open_storage
 from tests.search_api.test_golden import GOLDEN
 
@@ -92,23 +91,9 @@ def prepare_data(data_dir: Path, articles: int | None, workdir: Path) -> list[st
     build_index(kb_dir, data_dir)
     kb = load_knowledge_base(kb_dir, Problems())
     assert kb is not None
-    entries = [
-        ManifestEntry(
-            id=a.id,
-            url=a.url,
-            title=a.meta.title,
-            lang=a.meta.lang,
-            audience=a.meta.audience,
-            status=a.meta.status,
-            product=a.meta.product,
-            type=a.meta.type,
-            category=a.meta.category,
-        )
-        for a in sorted(plan_site(kb).articles, key=lambda a: a.id)
-    ]
-    write_manifest(
-        Manifest(audience="public", built_at=datetime.now(UTC), articles=entries), data_dir
-    )
+    manifest = manifest_of(plan_site(kb), "public")
+    write_manifest(manifest, data_dir)
+    entries = manifest.articles
     return [e.id for e in entries if e.audience == "public"]
 
 
@@ -224,12 +209,7 @@ def ratings_over_http(
                 for name, make in requests.items():
                     runs[name].append(load(port, make, seconds / ROUNDS))
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            stop(server)
     merged = {name: _merge(parts) for name, parts in runs.items()}
     votes = [warmup[VOTE], merged[VOTE]]
     return merged, sum(len(run.latencies_ms) - run.errors for run in votes)

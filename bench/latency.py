@@ -194,12 +194,17 @@ def over_http(data_dir: Path, queries: Sequence[str], log: Path, budget: float) 
             _clients(port, queries[:WARMUP], 2, time.monotonic() + 120)  # warm both workers
             return _clients(port, queries, 2, time.monotonic() + budget)
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn: TERM, then KILL if it has not gone after 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 Rows = list[list[object]]

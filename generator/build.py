@@ -143,7 +143,8 @@ def _swap_in(new: Path, target: Path) -> None:
         os.replace(new, target)
 
 
-def _manifest(plan: SitePlan, audience: Audience) -> Manifest:
+def manifest_of(plan: SitePlan, audience: Audience) -> Manifest:
+    """The manifest of the articles ``plan`` publishes."""
     entries = [
         ManifestEntry(
             id=a.id,
@@ -206,5 +207,5 @@ def build_site(
             promote(root, generation)
     except IndexError_ as exc:  # another build holds the lock
         raise BuildError(str(exc)) from None
-    manifest_path = write_manifest(_manifest(plan, audience), data_dir)
+    manifest_path = write_manifest(manifest_of(plan, audience), data_dir)
     return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles), offline_bytes)
