@@ -11,7 +11,14 @@ from feedback_api.catalog import Catalog
 from feedback_api.openapi import PATHS, SCHEMAS
 from feedback_api.views import bp
 from kbcore.config import Settings, load_settings
-from kbcore.web import openapi_document, register_error_handlers, storage_of, trust_proxies
+from kbcore.web import (
+    HEALTH_PATHS,
+    add_health,
+    openapi_document,
+    register_error_handlers,
+    storage_of,
+    trust_proxies,
+)
 
 __all__ = ["PATHS", "SCHEMAS", "create_app", "init_app"]
 
@@ -35,11 +42,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     trust_proxies(app, settings.proxy_hops)
     init_app(app, settings)
-    storage_of(app, settings).store.check_schema()
+    add_health(app, settings.data_dir)
+    store = storage_of(app, settings).store
+    try:
+        store.check_schema()
+    except Exception:
+        store.dispose()  # the worker stops: leave no connection behind
+        raise
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
         """Describe this service's endpoints."""
-        return jsonify(openapi_document("kb-portal feedback", PATHS, SCHEMAS))
+        return jsonify(openapi_document("kb-portal feedback", {**HEALTH_PATHS, **PATHS}, SCHEMAS))
 
     return app

@@ -11,42 +11,15 @@ from werkzeug.security import safe_join
 import feedback_api
 import search_api
 from kbcore.config import Settings
-from kbcore.manifest import ManifestError, read_manifest
-from kbcore.web import error_response, openapi_document, register_error_handlers, trust_proxies
+from kbcore.web import (
+    HEALTH_PATHS,
+    add_health,
+    openapi_document,
+    register_error_handlers,
+    trust_proxies,
+)
 
 __all__ = ["create_portal_app"]
-
-HEALTH_PATH = {
-    "/api/health": {
-        "get": {
-            "summary": "Whether a built site and manifest are there to serve",
-            "responses": {
-                "200": {
-                    "description": "Ready",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["status", "articles", "built_at"],
-                                "properties": {
-                                    "status": {"type": "string"},
-                                    "articles": {"type": "integer"},
-                                    "built_at": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
-                },
-                "503": {
-                    "description": "Nothing built yet",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-            },
-        }
-    }
-}
 
 
 def _site_response(site_dir: Path, path: str) -> Response:
@@ -74,25 +47,12 @@ def create_portal_app(settings: Settings) -> Flask:
     search_api.init_app(app, settings)
     feedback_api.init_app(app, settings)
 
-    @app.get("/api/health")
-    def health() -> Response:
-        """Report whether a built site and its manifest are there to serve."""
-        try:
-            manifest = read_manifest(settings.data_dir)
-        except ManifestError as exc:
-            return error_response("not_built", str(exc), 503)
-        return jsonify(
-            {
-                "status": "ok",
-                "articles": len(manifest.articles),
-                "built_at": manifest.built_at.isoformat(),
-            }
-        )
+    add_health(app, settings.data_dir)
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:
         """Describe every endpoint of the portal's API."""
-        paths = {**HEALTH_PATH, **search_api.PATHS, **feedback_api.PATHS}
+        paths = {**HEALTH_PATHS, **search_api.PATHS, **feedback_api.PATHS}
         schemas = {**search_api.SCHEMAS, **feedback_api.SCHEMAS}
         return jsonify(openapi_document("kb-portal API", paths, schemas))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
@@ -16,10 +17,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kbcore.config import Settings
+from kbcore.manifest import ManifestError, read_manifest
 from kbcore.storage import Storage, open_storage
 
 __all__ = [
+    "HEALTH_PATHS",
     "ApiError",
+    "add_health",
     "agent_token",
     "error_response",
     "openapi_document",
@@ -87,6 +91,58 @@ def agent_token(tokens: Sequence[str], *, required: bool) -> str | None:
             headers={"WWW-Authenticate": 'Bearer realm="kb"'},
         )
     return token
+
+
+def add_health(app: Flask, data_dir: Path) -> None:
+    """Add ``GET /api/health``: 200 once a build's manifest is there to serve, else 503."""
+
+    @app.get("/api/health")
+    def health() -> Response:
+        """Report whether a built manifest is there to serve."""
+        try:
+            manifest = read_manifest(data_dir)
+        except ManifestError as exc:
+            return error_response("not_built", str(exc), 503)
+        return jsonify(
+            {
+                "status": "ok",
+                "articles": len(manifest.articles),
+                "built_at": manifest.built_at.isoformat(),
+            }
+        )
+
+
+HEALTH_PATHS: dict[str, Any] = {
+    "/api/health": {
+        "get": {
+            "summary": "Whether a built site and manifest are there to serve",
+            "responses": {
+                "200": {
+                    "description": "Ready",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "articles", "built_at"],
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "articles": {"type": "integer"},
+                                    "built_at": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "503": {
+                    "description": "Nothing built yet",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+    }
+}
 
 
 def storage_of(app: Flask, settings: Settings) -> Storage:

@@ -10,7 +10,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kbcore.config import Settings, load_settings
 from kbcore.db import DatabaseError
-from kbcore.web import openapi_document, register_error_handlers, storage_of, trust_proxies
+from kbcore.web import (
+    HEALTH_PATHS,
+    add_health,
+    openapi_document,
+    register_error_handlers,
+    storage_of,
+    trust_proxies,
+)
 from search_api.openapi import PATHS, SCHEMAS
 from search_api.state import SearchState
 from search_api.views import bp
@@ -32,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     trust_proxies(app, settings.proxy_hops)
     init_app(app, settings)
+    add_health(app, settings.data_dir)
     # Searches never depend on the database, but their logging does: say so at start.
     try:
         storage_of(app, settings).store.check_schema()
@@ -41,6 +49,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.get("/api/openapi.json")
     def openapi() -> Response:
         """Describe this service's endpoints."""
-        return jsonify(openapi_document("kb-portal search", PATHS, SCHEMAS))
+        return jsonify(openapi_document("kb-portal search", {**HEALTH_PATHS, **PATHS}, SCHEMAS))
 
     return app

@@ -425,3 +425,21 @@ def test_a_locked_database(make_portal, article_ids, database_url):
     assert stored == {found.get_json()["search_id"], second.get_json()["search_id"]}
     # And votes are taken again.
     assert rate(portal.client, article, {"helpful": True, "client_token": TOKEN}).status_code == 201
+
+
+def test_the_feedback_service_alone(database_url, data_dir, built_sample):
+    import feedback_api
+    from kbcore.db import DatabaseError, Store
+
+    config = {"data_dir": data_dir, "database_url": database_url}
+    with pytest.raises(DatabaseError, match=r"expected schema revision .* \(run `kb db upgrade`\)"):
+        feedback_api.create_app(config)
+    store = Store(database_url)
+    store.upgrade()
+    store.dispose()
+    app = feedback_api.create_app(config)
+    client = app.test_client()
+    assert client.get("/api/health").get_json()["articles"] == 60
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert {"/api/health", "/api/articles/{article_id}/ratings"} <= set(paths)
+    app.extensions["kb_storage"].store.dispose()

@@ -232,4 +232,12 @@ def test_index_of_another_schema_version_is_refused(built_sample, tmp_path):
 def test_openapi_describes_every_endpoint(client):
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/api/search", "/api/suggest"}
+    assert set(doc["paths"]) == {"/api/health", "/api/search", "/api/suggest"}
+
+
+def test_the_service_alone_reports_its_health(built_sample, tmp_path):
+    ready = search_api.create_app({"data_dir": built_sample.data_dir}).test_client()
+    body = ready.get("/api/health").get_json()
+    assert body["status"] == "ok" and body["articles"] == 60
+    empty = search_api.create_app({"data_dir": tmp_path}).test_client().get("/api/health")
+    assert empty.status_code == 503 and empty.get_json()["error"]["code"] == "not_built"
