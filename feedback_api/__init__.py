@@ -5,20 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask
 
 from feedback_api.catalog import Catalog
 from feedback_api.openapi import PATHS, SCHEMAS
 from feedback_api.views import bp
 from kbcore.config import Settings, load_settings
-from kbcore.web import (
-    HEALTH_PATHS,
-    add_health,
-    openapi_document,
-    register_error_handlers,
-    storage_of,
-    trust_proxies,
-)
+from kbcore.web import service_app, storage_of
 
 __all__ = ["PATHS", "SCHEMAS", "create_app", "init_app"]
 
@@ -38,21 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     otherwise, with a message that says so.
     """
     settings = load_settings(config)
-    app = Flask(__name__)
-    register_error_handlers(app)
-    trust_proxies(app, settings.proxy_hops)
+    app = service_app(__name__, "kb-portal feedback", settings, PATHS, SCHEMAS)
     init_app(app, settings)
-    add_health(app, settings.data_dir)
     store = storage_of(app, settings).store
     try:
         store.check_schema()
     except Exception:
         store.dispose()  # the worker stops: leave no connection behind
         raise
-
-    @app.get("/api/openapi.json")
-    def openapi() -> Response:
-        """Describe this service's endpoints."""
-        return jsonify(openapi_document("kb-portal feedback", {**HEALTH_PATHS, **PATHS}, SCHEMAS))
-
     return app

@@ -29,6 +29,7 @@ __all__ = [
     "openapi_document",
     "register_error_handlers",
     "request_id",
+    "service_app",
     "storage_of",
     "trust_proxies",
 ]
@@ -143,6 +144,23 @@ HEALTH_PATHS: dict[str, Any] = {
         }
     }
 }
+
+
+def service_app(
+    name: str, title: str, settings: Settings, paths: dict[str, Any], schemas: dict[str, Any]
+) -> Flask:
+    """A stand-alone service's app: error shape, proxies, ``/api/health`` and its OpenAPI."""
+    app = Flask(name)
+    register_error_handlers(app)
+    trust_proxies(app, settings.proxy_hops)
+    add_health(app, settings.data_dir)
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Response:
+        """Describe this service's endpoints."""
+        return jsonify(openapi_document(title, {**HEALTH_PATHS, **paths}, schemas))
+
+    return app
 
 
 def storage_of(app: Flask, settings: Settings) -> Storage:

@@ -5,19 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from kbcore.config import Settings, load_settings
 from kbcore.db import DatabaseError
-from kbcore.web import (
-    HEALTH_PATHS,
-    add_health,
-    openapi_document,
-    register_error_handlers,
-    storage_of,
-    trust_proxies,
-)
+from kbcore.web import service_app, storage_of
 from search_api.openapi import PATHS, SCHEMAS
 from search_api.state import SearchState
 from search_api.views import bp
@@ -35,20 +28,11 @@ def init_app(app: Flask, settings: Settings) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the search service on its own, e.g. ``gunicorn 'search_api:create_app()'``."""
     settings = load_settings(config)
-    app = Flask(__name__)
-    register_error_handlers(app)
-    trust_proxies(app, settings.proxy_hops)
+    app = service_app(__name__, "kb-portal search", settings, PATHS, SCHEMAS)
     init_app(app, settings)
-    add_health(app, settings.data_dir)
     # Searches never depend on the database, but their logging does: say so at start.
     try:
         storage_of(app, settings).store.check_schema()
     except (DatabaseError, SQLAlchemyError) as exc:
         app.logger.error("search events will be spooled, not stored: %s", exc)
-
-    @app.get("/api/openapi.json")
-    def openapi() -> Response:
-        """Describe this service's endpoints."""
-        return jsonify(openapi_document("kb-portal search", {**HEALTH_PATHS, **PATHS}, SCHEMAS))
-
     return app

@@ -11,6 +11,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,11 +150,10 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
             time.sleep(0.1)
 
 
-@pytest.fixture(scope="session")
-def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`kb serve` running for real on a free port; yields its base URL."""
+@contextmanager
+def serving(site_dir: Path, data_dir: Path, log: Path) -> Iterator[str]:
+    """Run `kb serve` for real on a free port over ``site_dir`` and ``data_dir``; yield its URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -162,9 +162,9 @@ def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 "--port",
                 str(port),
                 "--site-dir",
-                str(built_sample.site_dir),
+                str(site_dir),
                 "--data-dir",
-                str(built_sample.data_dir),
+                str(data_dir),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -177,6 +177,25 @@ def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Ite
         proc.terminate()
         proc.wait(timeout=10)
         print(log.read_text("utf-8", errors="replace"))
+
+
+def copy_data_dir(built: Built, target: Path) -> Path:
+    """The sample's manifest and index, without its database, spool or key."""
+    shutil.copytree(
+        built.data_dir,
+        target,
+        symlinks=True,
+        ignore=shutil.ignore_patterns("kb.sqlite*", "secret_key", "spool"),
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def server(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`kb serve` running for real on a free port; yields its base URL."""
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with serving(built_sample.site_dir, built_sample.data_dir, log) as base:
+        yield base
 
 
 PG_ENV = "KB_TEST_DATABASE_URL"

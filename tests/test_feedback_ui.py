@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
-import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,7 +22,7 @@ from playwright.sync_api import expect
 
 from generator.article_page import feedback_widget
 from kbcore.ratings import REASONS
-from tests.conftest import KB_BIN, Built, free_port, wait_http
+from tests.conftest import Built, copy_data_dir, serving
 from tests.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -63,38 +61,9 @@ class Portal:
 def portal(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """`kb serve` over the built sample, with a data dir (and database) of its own."""
     root = tmp_path_factory.mktemp("feedback-ui")
-    data_dir = root / "var"
-    shutil.copytree(
-        built_sample.data_dir,
-        data_dir,
-        symlinks=True,
-        ignore=shutil.ignore_patterns("kb.sqlite*", "secret_key", "spool"),
-    )
-    port = free_port()
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(KB_BIN),
-                "serve",
-                "--port",
-                str(port),
-                "--site-dir",
-                str(built_sample.site_dir),
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/api/health")
+    data_dir = copy_data_dir(built_sample, root / "var")
+    with serving(built_sample.site_dir, data_dir, root / "serve.log") as base:
         yield Portal(base, data_dir / "kb.sqlite")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        print(log.read_text("utf-8", errors="replace"))
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:

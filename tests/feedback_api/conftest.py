@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +15,7 @@ from generator.server import create_portal_app
 from kbcore.config import Settings, load_settings
 from kbcore.manifest import read_manifest
 from kbcore.storage import Storage, open_storage
-from tests.conftest import Built
-
-
-def copy_data_dir(built: Built, target: Path) -> Path:
-    """The sample's manifest and index, without its database, spool or key."""
-    shutil.copytree(
-        built.data_dir,
-        target,
-        symlinks=True,
-        ignore=shutil.ignore_patterns("kb.sqlite*", "secret_key", "spool"),
-    )
-    return target
+from tests.conftest import Built, copy_data_dir
 
 
 @pytest.fixture

@@ -26,8 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from kbcore.db import Store, open_store, ratings
-from tests.conftest import free_port, wait_http
-from tests.feedback_api.conftest import copy_data_dir
+from tests.conftest import copy_data_dir, free_port, wait_http
 
 pytestmark = pytest.mark.e2e
 
