@@ -21,8 +21,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# The customers' portal (site/) and the agents' portal (site-internal/, served at /internal/).
 build: $(VENV)/.installed-run
 	$(BIN)/kb build
+	$(BIN)/kb build --audience internal
 
 run: build
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)

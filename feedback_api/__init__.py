@@ -11,7 +11,7 @@ from feedback_api.catalog import Catalog
 from feedback_api.openapi import PATHS, SCHEMAS
 from feedback_api.views import bp
 from kbcore.config import Settings, load_settings
-from kbcore.web import service_app, storage_of
+from kbcore.web import agent_auth_of, service_app, storage_of
 
 __all__ = ["PATHS", "SCHEMAS", "create_app", "init_app"]
 
@@ -20,7 +20,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Mount the feedback endpoints on ``app`` (the portal, or this service's own app)."""
     storage_of(app, settings)
     app.extensions["kb_catalog"] = Catalog(settings.data_dir)
-    app.extensions["kb_agent_tokens"] = settings.agent_tokens
+    agent_auth_of(app, settings)
     app.register_blueprint(bp)
 
 

@@ -34,6 +34,9 @@ _BODY_ERRORS = {
     "415": _error("The body is not JSON"),
 }
 
+# Agents use a bearer token, or the session cookie of the agents' portal (with X-CSRF-Token).
+_AGENT: list[dict[str, list[str]]] = [{"agentToken": []}, {"agentSession": []}]
+
 PATHS: dict[str, Any] = {
     "/api/articles/{article_id}/ratings": {
         "post": {
@@ -64,7 +67,7 @@ PATHS: dict[str, Any] = {
     "/api/articles/{article_id}/links": {
         "post": {
             "summary": "Agents: record that the article was used on a ticket (knowledge reuse)",
-            "security": [{"agentToken": []}],
+            "security": _AGENT,
             "parameters": [_ARTICLE_ID],
             "requestBody": {
                 "required": True,
@@ -74,7 +77,8 @@ PATHS: dict[str, Any] = {
                 "201": _json("ArticleUse", "Link stored"),
                 "200": _json("ArticleUse", "This ticket was already linked"),
                 **_BODY_ERRORS,
-                "401": _error("No valid agent token"),
+                "401": _error("No valid agent token or login"),
+                "403": _error("Logged in, but the X-CSRF-Token header is missing or wrong"),
                 "503": _error("The feedback store is unavailable; nothing was stored"),
             },
         }
@@ -82,7 +86,7 @@ PATHS: dict[str, Any] = {
     "/api/articles/{article_id}/flags": {
         "post": {
             "summary": "Agents: flag the article for the writers' backlog",
-            "security": [{"agentToken": []}],
+            "security": _AGENT,
             "parameters": [_ARTICLE_ID],
             "requestBody": {
                 "required": True,
@@ -91,7 +95,8 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "201": _json("ArticleUse", "Flag stored"),
                 **_BODY_ERRORS,
-                "401": _error("No valid agent token"),
+                "401": _error("No valid agent token or login"),
+                "403": _error("Logged in, but the X-CSRF-Token header is missing or wrong"),
                 "503": _error("The feedback store is unavailable; nothing was stored"),
             },
         }
@@ -99,13 +104,23 @@ PATHS: dict[str, Any] = {
     "/api/articles/{article_id}/usage": {
         "get": {
             "summary": "Agents: the article's ticket links and open flags",
-            "security": [{"agentToken": []}],
+            "security": _AGENT,
             "parameters": [_ARTICLE_ID],
             "responses": {
                 "200": _json("ArticleUse", "Links and open flags"),
-                "401": _error("No valid agent token"),
+                "401": _error("No valid agent token or login"),
                 "404": _error("No such article"),
                 "503": _error("The feedback store is unavailable"),
+            },
+        }
+    },
+    "/api/agent/session": {
+        "get": {
+            "summary": "Agents: who is logged in, and the CSRF token their changes must send",
+            "security": _AGENT,
+            "responses": {
+                "200": _json("AgentSession", "The agent of this token or login"),
+                "401": _error("No valid agent token or login"),
             },
         }
     },
@@ -202,6 +217,14 @@ SCHEMAS: dict[str, Any] = {
             "flag_id": {"type": "integer"},
             "links": {"type": "integer", "minimum": 0},
             "open_flags": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+    },
+    "AgentSession": {
+        "type": "object",
+        "required": ["name", "csrf_token"],
+        "properties": {
+            "name": {"type": "string"},
+            "csrf_token": {"type": ["string", "null"]},
         },
     },
     "Click": {

@@ -17,7 +17,7 @@ from kbcore.agents import flag_article, link_ticket, usage
 from kbcore.events import ClickEvent
 from kbcore.ratings import RateLimited, Vote, record_vote, summarize
 from kbcore.storage import Storage
-from kbcore.web import ApiError, agent_token
+from kbcore.web import ApiError, current_agent
 
 __all__ = ["bp"]
 
@@ -131,10 +131,10 @@ def _describe(error: Any) -> str:
 
 
 def _agent() -> str:
-    """The keyed hash of the request's agent token (401 without a valid one)."""
-    tokens: tuple[str, ...] = current_app.extensions["kb_agent_tokens"]
-    token = agent_token(tokens, required=True)
-    return _storage().address(f"agent:{token}")
+    """The request's agent id (401 without a token or login, 403 for a change without CSRF)."""
+    agent = current_agent(required=True)
+    assert agent is not None
+    return agent.id
 
 
 def _known(article_id: str, *, agent: bool = False) -> str:
@@ -256,6 +256,14 @@ def flag(article_id: str) -> Response:
     except SQLAlchemyError as exc:
         raise _unavailable(exc) from None
     return _json({"flag_id": flag_id, **asdict(use)}, 201)
+
+
+@bp.get("/agent/session")
+def agent_session() -> Response:
+    """Tell the agents' portal who is logged in and the CSRF token its changes must send."""
+    agent = current_agent(required=True)
+    assert agent is not None
+    return _json({"name": agent.name, "csrf_token": agent.csrf})
 
 
 @bp.get("/articles/<article_id>/usage")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 
+from generator.agent_panel import agent_panel
 from generator.body import rewrite_links
 from generator.checks import resolve_link
 from generator.frontmatter import LANGS, Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
 from generator.knowledge import Article, KnowledgeBase
-from generator.pagekit import ARTICLE_SRC, Page, SitePlan, front, md, rel
+from generator.pagekit import ARTICLE_SRC, Audience, Page, SitePlan, front, md, rel
 from kbcore.ratings import REASONS
 
 __all__ = ["ArticleRenderer", "feedback_widget"]
@@ -72,9 +73,15 @@ class ArticleRenderer:
     """Render article pages for the articles a site shows."""
 
     def __init__(
-        self, kb: KnowledgeBase, shown: list[Article], plan: SitePlan, tag_pages: dict[str, str]
+        self,
+        kb: KnowledgeBase,
+        shown: list[Article],
+        plan: SitePlan,
+        tag_pages: dict[str, str],
+        audience: Audience,
     ) -> None:
         self.kb = kb
+        self.audience = audience
         self.shown = shown
         self.listed = [a for a in shown if a.meta.status != "archived"]
         self.plan = plan
@@ -195,10 +202,12 @@ class ArticleRenderer:
                 f"    {text('unvalidated.notice', lang)}\n"
             )
         out.append(f'<p class="kb-lead">{html.escape(meta.summary)}</p>\n')
+        if self.audience == "internal":
+            out.append(agent_panel(article))
         out.append(
             rewrite_links(article.body, lambda t: self._link(src, article, t)).strip() + "\n"
         )
-        if meta.audience == "public":  # only public articles can be rated
+        if self.audience == "public":  # customers rate public articles on the public site
             out.append(feedback_widget(article.id, lang))
         out.append(self._footer(src, article))
         return Page(src, "\n".join(out))

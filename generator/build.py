@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from generator.errors import BuildError
 from generator.indexer import searchable, write_generation
@@ -25,11 +26,16 @@ from generator.pages import Audience, SitePlan, plan_site
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 
-__all__ = ["BuildResult", "build_site", "ASSETS_DIR"]
+__all__ = ["ASSETS_DIR", "INTERNAL_PREFIX", "BuildResult", "build_site"]
 
 ASSETS_DIR = Path(__file__).parent / "assets"
 THEME_DIR = Path(__file__).parent / "theme"
-SCRIPTS = ("kb-search.js", "kb-feedback.js")
+SCRIPTS: dict[Audience, tuple[str, ...]] = {
+    "public": ("kb-search.js", "kb-feedback.js"),
+    "internal": ("kb-search.js", "kb-agent.js"),
+}
+# Where `kb serve` mounts the agents' site.
+INTERNAL_PREFIX = "internal/"
 STAGED_ASSETS = "assets/kb"
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "tables", "toc")
 
@@ -75,7 +81,12 @@ def _progress_plugin(progress: Progress) -> Any:
 
 
 def _mkdocs_config(
-    plan: SitePlan, config_file: Path, docs_dir: Path, site_dir: Path, progress: Progress | None
+    plan: SitePlan,
+    audience: Audience,
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    progress: Progress | None,
 ) -> Any:
     from mkdocs.config import load_config
     from mkdocs.config.config_options import ExtraScriptValue
@@ -95,7 +106,10 @@ def _mkdocs_config(
         if extension not in config.markdown_extensions:
             config.markdown_extensions.append(extension)
     config.extra_css.append(f"{STAGED_ASSETS}/kb.css")
-    for script in SCRIPTS:
+    if audience == "internal":
+        # Served under /internal/: the 404 page and canonical links must say so.
+        config.site_url = urljoin(config.site_url or "/", INTERNAL_PREFIX)
+    for script in SCRIPTS[audience]:
         value = ExtraScriptValue(f"{STAGED_ASSETS}/{script}")
         value.defer = True
         config.extra_javascript.append(value)
@@ -174,6 +188,9 @@ def build_site(
 ) -> BuildResult:
     """Build the site for ``audience`` into ``site_dir`` and its manifest into ``data_dir``.
 
+    Both audiences write the one search index (it holds every published article, and the API
+    shows internal ones to agents only); each writes its own manifest.
+
     ``on_start`` is told the number of pages before rendering starts; ``progress`` is called
     once per rendered page.
     """
@@ -192,7 +209,7 @@ def build_site(
         ):
             output = building / "site"
             _stage(plan, Path(docs))
-            config = _mkdocs_config(plan, config_file, Path(docs), output, progress)
+            config = _mkdocs_config(plan, audience, config_file, Path(docs), output, progress)
             try:
                 mkdocs_build(config)
             except MkDocsException as exc:

@@ -20,6 +20,7 @@ from generator.data_cli import (
 )
 from generator.errors import KbError
 from generator.new_cli import new_cmd
+from generator.pagekit import Audience
 from generator.search_cli import search_cmd
 from generator.stats_cli import stats_cmd
 from kbcore import __version__
@@ -82,13 +83,25 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
 
 @cli.command()
 @click.option("--kb", "kb_dir", type=PATH, help="Knowledge base folder (default kb/).")
-@click.option("--site-dir", type=PATH, help="Where to write the site (default site/).")
+@click.option(
+    "--audience",
+    type=click.Choice(["public", "internal"]),
+    default="public",
+    show_default=True,
+    help="public: the customers' portal; internal: the agents' portal, internal articles too.",
+)
+@click.option(
+    "--site-dir",
+    type=PATH,
+    help="Where to write the site (default site/, or site-internal/ for --audience internal).",
+)
 @click.option("--data-dir", type=PATH, help="Where to write the manifest (default var/).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.pass_context
 def build(
     ctx: click.Context,
     kb_dir: Path | None,
+    audience: Audience,
     site_dir: Path | None,
     data_dir: Path | None,
     strict: bool,
@@ -96,7 +109,9 @@ def build(
     """Check the articles, then build the portal and its manifest."""
     from generator.build import build_site
 
-    settings = settings_of(ctx, kb_dir=kb_dir, site_dir=site_dir, data_dir=data_dir)
+    settings = settings_of(ctx, kb_dir=kb_dir, data_dir=data_dir)
+    if site_dir is None:
+        site_dir = settings.site_dir if audience == "public" else settings.internal_site_dir
     result = run_checks(settings.kb_dir)
     _report(result, strict=strict)
     assert result.kb is not None
@@ -111,8 +126,9 @@ def build(
         built = build_site(
             result.kb,
             config_file=settings.mkdocs_config,
-            site_dir=settings.site_dir,
+            site_dir=site_dir,
             data_dir=settings.data_dir,
+            audience=audience,
             on_start=start,
             progress=lambda n: bar.update(n),
         )
@@ -121,19 +137,25 @@ def build(
             bar.__exit__(None, None, None)
     full, slim = built.offline_index_bytes
     click.echo(
-        f"Built {built.articles} articles ({built.pages} pages) into {built.site_dir}; "
-        f"manifest {built.manifest_path}; offline search index {slim / 1000:.0f} kB "
-        f"(full text would be {full / 1000:.0f} kB)"
+        f"Built {built.articles} articles ({built.pages} pages) for the {audience} portal into "
+        f"{built.site_dir}; manifest {built.manifest_path}; offline search index "
+        f"{slim / 1000:.0f} kB (full text would be {full / 1000:.0f} kB)"
     )
-    proposals = propose_after_build(settings)
-    if proposals:
-        click.echo(proposals)
+    if audience == "public":  # the backlog is about what customers did not find
+        proposals = propose_after_build(settings)
+        if proposals:
+            click.echo(proposals)
 
 
 @cli.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8000).")
 @click.option("--site-dir", type=PATH, help="Built site to serve (default site/).")
+@click.option(
+    "--internal-site-dir",
+    type=PATH,
+    help="Built agents' site to serve at /internal/ (default site-internal/).",
+)
 @click.option("--data-dir", type=PATH, help="Data folder with the manifest (default var/).")
 @click.pass_context
 def serve(
@@ -141,22 +163,37 @@ def serve(
     host: str | None,
     port: int | None,
     site_dir: Path | None,
+    internal_site_dir: Path | None,
     data_dir: Path | None,
 ) -> None:
-    """Serve the built portal and its API from one process."""
+    """Serve the built portal, the agents' portal (/internal/) and the API from one process."""
     import waitress
 
     from generator.server import create_portal_app
 
-    settings = settings_of(ctx, host=host, port=port, site_dir=site_dir, data_dir=data_dir)
+    settings = settings_of(
+        ctx,
+        host=host,
+        port=port,
+        site_dir=site_dir,
+        internal_site_dir=internal_site_dir,
+        data_dir=data_dir,
+    )
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
     upgrade_store(settings)
     app = create_portal_app(settings)
-    click.echo(
-        f"Serving {settings.site_dir} and the API on http://{settings.host}:{settings.port}"
-        " (Ctrl+C to stop)"
-    )
+    url = f"http://{settings.host}:{settings.port}"
+    click.echo(f"Serving {settings.site_dir} and the API on {url} (Ctrl+C to stop)")
+    if not (settings.internal_site_dir / "index.html").is_file():
+        click.echo(f"Agents' portal {url}/internal/: not built (kb build --audience internal)")
+    elif not (settings.agent_password or settings.agent_tokens):
+        click.echo(
+            f"Agents' portal {url}/internal/: no login configured "
+            "(set KB_AGENT_PASSWORD or KB_AGENT_TOKENS)"
+        )
+    else:
+        click.echo(f"Agents' portal on {url}/internal/ (agent login)")
     try:
         waitress.serve(
             app,

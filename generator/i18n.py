@@ -139,6 +139,112 @@ _STRINGS: dict[str, dict[Lang, str]] = {
         "zh-Hant": "您已評價過這篇文章，可以隨時修改。",
         "en": "You rated this article; you can change your answer.",
     },
+    "agent.title": {"zh-Hans": "坐席工具", "zh-Hant": "客服工具", "en": "Agent tools"},
+    "agent.reuse": {
+        "zh-Hans": "已用于 {n} 个工单",
+        "zh-Hant": "已用於 {n} 張工單",
+        "en": "Used on {n} tickets",
+    },
+    "agent.helpful": {
+        "zh-Hans": "客户评价：{yes} 有帮助，{no} 没有帮助",
+        "zh-Hant": "客戶評價：{yes} 有幫助，{no} 沒有幫助",
+        "en": "Customers: {yes} helpful, {no} not helpful",
+    },
+    "agent.unrated": {"zh-Hans": "尚无客户评价", "zh-Hant": "尚無客戶評價", "en": "Not rated yet"},
+    "agent.flags": {"zh-Hans": "待处理标记：", "zh-Hant": "待處理標記：", "en": "Open flags: "},
+    "agent.no_flags": {"zh-Hans": "无待处理标记", "zh-Hant": "無待處理標記", "en": "No open flags"},
+    "agent.copy": {"zh-Hans": "复制客户答复", "zh-Hant": "複製客戶答覆", "en": "Copy answer"},
+    "agent.copied": {
+        "zh-Hans": "已复制，可粘贴到工单。",
+        "zh-Hant": "已複製，可貼到工單。",
+        "en": "Copied: paste it into the ticket.",
+    },
+    "agent.copy_failed": {
+        "zh-Hans": "无法访问剪贴板，请手动复制下方文字。",
+        "zh-Hant": "無法存取剪貼簿，請手動複製下方文字。",
+        "en": "The clipboard is not available: copy the text below by hand.",
+    },
+    "agent.preview": {"zh-Hans": "客户答复", "zh-Hant": "客戶答覆", "en": "Customer answer"},
+    "agent.details": {"zh-Hans": "详细说明：", "zh-Hant": "詳細說明：", "en": "Details: "},
+    "agent.ticket": {"zh-Hans": "工单号", "zh-Hant": "工單號", "en": "Ticket"},
+    "agent.link": {"zh-Hans": "关联到工单", "zh-Hant": "關聯到工單", "en": "Link to ticket"},
+    "agent.linked": {
+        "zh-Hans": "已关联到工单 {ticket}。",
+        "zh-Hant": "已關聯到工單 {ticket}。",
+        "en": "Linked to ticket {ticket}.",
+    },
+    "agent.already_linked": {
+        "zh-Hans": "工单 {ticket} 已关联过本文。",
+        "zh-Hant": "工單 {ticket} 已關聯過本文。",
+        "en": "Ticket {ticket} was already linked.",
+    },
+    "agent.flag": {"zh-Hans": "标记问题", "zh-Hant": "標記問題", "en": "Flag a problem"},
+    "agent.flag_kind": {"zh-Hans": "问题类型", "zh-Hant": "問題類型", "en": "Problem"},
+    "agent.flag.outdated": {"zh-Hans": "内容已过时", "zh-Hant": "內容已過時", "en": "Outdated"},
+    "agent.flag.incorrect": {"zh-Hans": "内容有错误", "zh-Hant": "內容有錯誤", "en": "Incorrect"},
+    "agent.flag.missing-step": {
+        "zh-Hans": "缺少步骤",
+        "zh-Hant": "缺少步驟",
+        "en": "A step is missing",
+    },
+    "agent.flag.duplicate": {
+        "zh-Hans": "与其他文章重复",
+        "zh-Hant": "與其他文章重複",
+        "en": "Duplicates another article",
+    },
+    "agent.note": {"zh-Hans": "说明（选填）", "zh-Hant": "說明（選填）", "en": "Note (optional)"},
+    "agent.flagged": {
+        "zh-Hans": "已标记，已加入写作待办。",
+        "zh-Hant": "已標記，已加入撰寫待辦。",
+        "en": "Flagged: it is on the writers' backlog.",
+    },
+    "agent.failed": {
+        "zh-Hans": "未能完成：{message}",
+        "zh-Hant": "未能完成：{message}",
+        "en": "Not done: {message}",
+    },
+    "agent.offline": {
+        "zh-Hans": "服务暂时不可用，请稍后再试。",
+        "zh-Hant": "服務暫時無法使用，請稍後再試。",
+        "en": "The service is not available; try again shortly.",
+    },
+    "agent.expired": {
+        "zh-Hans": "登录已过期，请重新登录。",
+        "zh-Hant": "登入已過期，請重新登入。",
+        "en": "Your login has expired: log in again.",
+    },
+    "agent.signed_in": {"zh-Hans": "坐席：", "zh-Hant": "客服：", "en": "Agent: "},
+    "agent.portal": {"zh-Hans": "坐席门户", "zh-Hant": "客服入口", "en": "Agents' portal"},
+    "agent.logout": {"zh-Hans": "退出登录", "zh-Hant": "登出", "en": "Log out"},
+    "login.name": {"zh-Hans": "姓名", "zh-Hant": "姓名", "en": "Name"},
+    "login.secret": {"zh-Hans": "密码或令牌", "zh-Hant": "密碼或權杖", "en": "Password or token"},
+    "login.submit": {"zh-Hans": "登录", "zh-Hant": "登入", "en": "Log in"},
+    "login.hint": {
+        "zh-Hans": "用坐席密码登录时须填写姓名；用个人令牌登录时可不填。",
+        "zh-Hant": "使用客服密碼登入時須填寫姓名；使用個人權杖登入時可不填。",
+        "en": "Give your name with the agent password; a personal token needs none.",
+    },
+    "login.failed": {
+        "zh-Hans": "姓名、密码或令牌不正确。",
+        "zh-Hant": "姓名、密碼或權杖不正確。",
+        "en": "Wrong name, password or token.",
+    },
+    "login.throttled": {
+        "zh-Hans": "失败次数过多，请 {n} 分钟后再试。",
+        "zh-Hant": "失敗次數過多，請 {n} 分鐘後再試。",
+        "en": "Too many failed attempts: try again in {n} minutes.",
+    },
+    "login.unconfigured": {
+        "zh-Hans": "尚未配置坐席登录：请设置 KB_AGENT_PASSWORD 或 KB_AGENT_TOKENS 后重启服务。",
+        "zh-Hant": "尚未設定客服登入：請設定 KB_AGENT_PASSWORD 或 KB_AGENT_TOKENS 後重新啟動服務。",
+        "en": "Agent login is not configured: set KB_AGENT_PASSWORD or KB_AGENT_TOKENS and "
+        "restart the service.",
+    },
+    "login.not_built": {
+        "zh-Hans": "坐席站点尚未构建：请运行 kb build --audience internal。",
+        "zh-Hant": "客服網站尚未建置：請執行 kb build --audience internal。",
+        "en": "The agents' site is not built: run kb build --audience internal.",
+    },
 }
 
 

@@ -7,7 +7,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -17,6 +17,7 @@ from generator.knowledge import Article, KnowledgeBase
 
 __all__ = [
     "ARTICLE_SRC",
+    "Audience",
     "SITE_LANG",
     "Page",
     "SitePlan",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 ARTICLE_SRC = "articles/{id}.md"
+# Who a site is for: customers (public articles only) or agents (internal ones too).
+Audience = Literal["public", "internal"]
 SITE_LANG: Lang = "zh-Hans"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
 

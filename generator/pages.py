@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from typing import Any, Literal
+from typing import Any
 
 from generator.article_page import ArticleRenderer
 from generator.i18n import text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import (
     SITE_LANG,
+    Audience,
     Page,
     SitePlan,
     front,
@@ -26,7 +27,6 @@ from generator.pagekit import (
 
 __all__ = ["Audience", "Page", "SitePlan", "plan_site"]
 
-Audience = Literal["public", "internal"]
 # Listing pages only repeat article titles: they stay out of the offline search index.
 LISTING = {"exclude": True}
 
@@ -53,7 +53,7 @@ class _Planner:
         for category_id in self.kb.categories:
             self.plan.pages.append(self._category(category_id))
         self.plan.pages.extend(self._tags())
-        renderer = ArticleRenderer(self.kb, self.shown, self.plan, self.tag_pages)
+        renderer = ArticleRenderer(self.kb, self.shown, self.plan, self.tag_pages, self.audience)
         for article in self.shown:
             self.plan.pages.append(renderer.render(article))
         self.plan.nav = self._nav()

@@ -1,15 +1,14 @@
-"""The one-process portal of `kb serve`: the built site at ``/`` and the API under ``/api/``."""
+"""The one-process portal of `kb serve`: the public site at ``/``, the agents' site at
+``/internal/`` (behind a login) and the API under ``/api/``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Flask, Response, abort, jsonify, redirect, request, send_from_directory
-from werkzeug.exceptions import NotFound
-from werkzeug.security import safe_join
+from flask import Flask, Response, abort, jsonify
 
 import feedback_api
 import search_api
+from generator.agent_portal import init_agent_portal
+from generator.static import site_response
 from kbcore.config import Settings
 from kbcore.web import (
     HEALTH_PATHS,
@@ -22,21 +21,6 @@ from kbcore.web import (
 __all__ = ["create_portal_app"]
 
 
-def _site_response(site_dir: Path, path: str) -> Response:
-    """Serve ``path`` from the built site: folders by their index.html, misses by 404.html."""
-    full = safe_join(str(site_dir), path) if path else str(site_dir)
-    if full is None:
-        abort(404)
-    target = Path(full)
-    if target.is_dir():
-        if path and not path.endswith("/"):
-            query = request.query_string.decode("latin-1")
-            return redirect("/" + path + "/" + (f"?{query}" if query else ""), 308)  # type: ignore[return-value]
-        path = (path + "index.html") if path else "index.html"
-    response = send_from_directory(site_dir, path, max_age=0 if path.endswith(".html") else 3600)
-    return response
-
-
 def create_portal_app(settings: Settings) -> Flask:
     """Create the portal: static site plus API, configured by ``settings``."""
     app = Flask("kb_portal", static_folder=None)
@@ -46,6 +30,7 @@ def create_portal_app(settings: Settings) -> Flask:
     trust_proxies(app, settings.proxy_hops)
     search_api.init_app(app, settings)
     feedback_api.init_app(app, settings)
+    init_agent_portal(app, settings)
 
     add_health(app, settings.data_dir)
 
@@ -62,12 +47,6 @@ def create_portal_app(settings: Settings) -> Flask:
         """Serve the static portal."""
         if path == "api" or path.startswith("api/"):
             abort(404)
-        try:
-            return _site_response(site_dir, path)
-        except NotFound:
-            page = site_dir / "404.html"
-            if page.is_file():
-                return Response(page.read_bytes(), 404, content_type="text/html; charset=utf-8")
-            raise
+        return site_response(site_dir, path)
 
     return app

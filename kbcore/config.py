@@ -66,12 +66,21 @@ class Settings(BaseModel):
     kb_dir: Path = Field(Path("kb"), description="Knowledge base folder (articles, categories…).")
     mkdocs_config: Path = Field(Path("mkdocs.yml"), description="Base MkDocs configuration.")
     site_dir: Path = Field(Path("site"), description="Where the public site is built.")
+    internal_site_dir: Path = Field(
+        Path("site-internal"), description="Where the agents' site is built (served at /internal/)."
+    )
     data_dir: Path = Field(Path("var"), description="Manifest, search index and local data.")
     host: str = Field("127.0.0.1", min_length=1, description="Address `kb serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
     threads: int = Field(8, ge=1, le=256, description="Request threads of `kb serve`.")
     agent_tokens: Annotated[tuple[str, ...], BeforeValidator(_split_commas)] = Field(
         (), description="Bearer tokens that let agents search internal articles."
+    )
+    agent_password: str | None = Field(
+        None, min_length=8, description="Password agents log in with, with their name."
+    )
+    agent_session_hours: int = Field(
+        12, ge=1, le=720, description="How long an agent's login lasts, in hours."
     )
     search_time_budget_ms: int = Field(
         500, ge=10, le=10000, description="Longest a search may collect results."
@@ -149,6 +158,8 @@ def _expected(name: str) -> str:
         return "a database URL"
     if name == "secret_key":
         return "text of at least 16 characters"
+    if name == "agent_password":
+        return "text of at least 8 characters"
     return "non-empty text"
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 __all__ = [
+    "INTERNAL_MANIFEST_NAME",
     "MANIFEST_NAME",
     "Manifest",
     "ManifestEntry",
@@ -21,6 +22,8 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
+# The agents' site has a manifest of its own: the public one never lists an internal article.
+INTERNAL_MANIFEST_NAME = "manifest-internal.json"
 MANIFEST_VERSION = 1
 
 
@@ -56,9 +59,9 @@ class Manifest(BaseModel):
 
 
 def write_manifest(manifest: Manifest, data_dir: Path) -> Path:
-    """Write the manifest atomically into ``data_dir`` and return its path."""
+    """Write the manifest atomically into ``data_dir`` (one file per audience); return its path."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    target = data_dir / MANIFEST_NAME
+    target = data_dir / (MANIFEST_NAME if manifest.audience == "public" else INTERNAL_MANIFEST_NAME)
     fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=data_dir)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(manifest.model_dump_json(indent=2))

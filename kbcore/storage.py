@@ -23,12 +23,12 @@ from kbcore.ratings import RatingLimits
 from kbcore.redact import Redactor
 from kbcore.search import SearchRequest, SearchResponse
 
-__all__ = ["Storage", "open_storage"]
+__all__ = ["Storage", "open_storage", "secret_of"]
 
 SECRET_FILE = "secret_key"
 
 
-def _secret(settings: Settings) -> bytes:
+def secret_of(settings: Settings) -> bytes:
     """The configured key, or one kept in the data dir (made once, readable by its owner).
 
     The key is written to a temporary file and linked into place, so a second worker starting
@@ -115,5 +115,5 @@ def open_storage(settings: Settings) -> Storage:
             settings.rating_limit_per_address,
             settings.rating_limit_window_s,
         ),
-        key=_secret(settings),
+        key=secret_of(settings),
     )

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kbcore.config import Settings
 from kbcore.manifest import ManifestError, read_manifest
-from kbcore.storage import Storage, open_storage
+from kbcore.sessions import AGENT_COOKIE, CSRF_HEADER, Agent, AgentAuth
+from kbcore.storage import Storage, open_storage, secret_of
 
 __all__ = [
     "HEALTH_PATHS",
     "ApiError",
     "add_health",
-    "agent_token",
+    "agent_auth_of",
+    "current_agent",
     "error_response",
     "openapi_document",
     "register_error_handlers",
@@ -71,27 +72,65 @@ def error_response(
     return response
 
 
-def agent_token(tokens: Sequence[str], *, required: bool) -> str | None:
-    """Return the request's valid agent token, None if it has none (and none is required).
-
-    A token that is present but wrong is always refused: 401, never a silent customer view.
-    """
-    header = request.headers.get("Authorization")
-    if header is None and not required:
-        return None
-    scheme, _, token = (header or "").partition(" ")
-    if (
-        scheme.lower() != "bearer"
-        or not token
-        or not any(hmac.compare_digest(token.encode(), known.encode()) for known in tokens)
-    ):
-        raise ApiError(
-            "Authorization: expected a valid agent token (Bearer …)",
-            code="unauthorized",
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer realm="kb"'},
+def agent_auth_of(app: Flask, settings: Settings) -> AgentAuth:
+    """Return the app's agent authentication, made on first use from ``settings``."""
+    if "kb_agent_auth" not in app.extensions:
+        app.extensions["kb_agent_auth"] = AgentAuth(
+            settings.agent_tokens,
+            settings.agent_password,
+            secret_of(settings),
+            settings.agent_session_hours * 3600,
         )
-    return token
+    auth: AgentAuth = app.extensions["kb_agent_auth"]
+    return auth
+
+
+_UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="kb"'}
+
+
+def current_agent(*, required: bool) -> Agent | None:
+    """Return the request's agent: from a bearer token, else from the session cookie.
+
+    The app must have called :func:`agent_auth_of` at set-up.
+
+    A bearer token that is present but wrong is always refused (401), never a silent customer
+    view. A change (any method but GET/HEAD/OPTIONS) made with the session cookie must repeat the
+    session's CSRF token in the ``X-CSRF-Token`` header, else 403.
+    """
+    auth: AgentAuth = current_app.extensions["kb_agent_auth"]
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        agent = auth.bearer(token.strip()) if scheme.lower() == "bearer" else None
+        if agent is None:
+            raise ApiError(
+                "Authorization: expected a valid agent token (Bearer …)",
+                code="unauthorized",
+                status=401,
+                headers=_UNAUTHORIZED,
+            )
+        return agent
+    cookie = request.cookies.get(AGENT_COOKIE)
+    agent = auth.session(cookie) if cookie else None
+    if agent is None:
+        if required:
+            raise ApiError(
+                "Authorization: expected an agent token (Bearer …) or an agent login",
+                code="unauthorized",
+                status=401,
+                headers=_UNAUTHORIZED,
+            )
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        given = request.headers.get(CSRF_HEADER, "")
+        if not (agent.csrf and hmac.compare_digest(given.encode(), agent.csrf.encode())):
+            raise ApiError(
+                f"{CSRF_HEADER}: expected the CSRF token of the agent's session, "
+                + ("found a different one" if given else "found none"),
+                code="csrf_failed",
+                status=403,
+            )
+    return agent
 
 
 def add_health(app: Flask, data_dir: Path) -> None:
@@ -243,6 +282,9 @@ def openapi_document(title: str, paths: dict[str, Any], schemas: dict[str, Any])
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA, **schemas},
-            "securitySchemes": {"agentToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "agentToken": {"type": "http", "scheme": "bearer"},
+                "agentSession": {"type": "apiKey", "in": "cookie", "name": AGENT_COOKIE},
+            },
         },
     }

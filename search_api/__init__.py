@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kbcore.config import Settings, load_settings
 from kbcore.db import DatabaseError
-from kbcore.web import service_app, storage_of
+from kbcore.web import agent_auth_of, service_app, storage_of
 from search_api.openapi import PATHS, SCHEMAS
 from search_api.state import SearchState
 from search_api.views import bp
@@ -22,6 +22,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Mount the search endpoints on ``app`` (the portal, or this service's own app)."""
     app.extensions["kb_search"] = SearchState(settings)
     storage_of(app, settings)
+    agent_auth_of(app, settings)
     app.register_blueprint(bp)
 
 

@@ -18,7 +18,6 @@ class SearchState:
     def __init__(self, settings: Settings) -> None:
         self.root = index_root(settings.data_dir)
         self.time_budget = settings.search_time_budget_ms / 1000
-        self.agent_tokens = settings.agent_tokens
         self._lock = threading.Lock()
         self._engine: SearchEngine | None = None
         self._target: str | None = None

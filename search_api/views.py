@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kbcore.index import IndexError_
 from kbcore.search import SearchEngine, SearchRequest
 from kbcore.storage import Storage
-from kbcore.web import ApiError, agent_token
+from kbcore.web import ApiError, current_agent
 from search_api.state import SearchState
 
 __all__ = ["bp"]
@@ -85,7 +85,7 @@ def _number(name: str, default: int, high: int) -> int:
 
 
 def _is_agent() -> bool:
-    return agent_token(_state().agent_tokens, required=False) is not None
+    return current_agent(required=False) is not None
 
 
 def _json(body: dict[str, Any]) -> Response:

@@ -110,26 +110,31 @@ def runner() -> CliRunner:
 class Built:
     site_dir: Path
     data_dir: Path
+    internal_site_dir: Path
 
 
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sample knowledge base built once, through the CLI, for the whole session."""
+    """The sample knowledge base built once, both portals, through the CLI, for the session."""
     out = tmp_path_factory.mktemp("sample")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "build",
-            "--kb",
-            str(SAMPLE_KB),
-            "--site-dir",
-            str(out / "site"),
-            "--data-dir",
-            str(out / "var"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return Built(out / "site", out / "var")
+    built = Built(out / "site", out / "var", out / "site-internal")
+    for audience, site_dir in (("public", built.site_dir), ("internal", built.internal_site_dir)):
+        result = CliRunner().invoke(
+            cli,
+            [
+                "build",
+                "--kb",
+                str(SAMPLE_KB),
+                "--audience",
+                audience,
+                "--site-dir",
+                str(site_dir),
+                "--data-dir",
+                str(built.data_dir),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    return built
 
 
 def free_port() -> int:
@@ -151,9 +156,20 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
 
 
 @contextmanager
-def serving(site_dir: Path, data_dir: Path, log: Path) -> Iterator[str]:
-    """Run `kb serve` for real on a free port over ``site_dir`` and ``data_dir``; yield its URL."""
+def serving(
+    site_dir: Path,
+    data_dir: Path,
+    log: Path,
+    *,
+    internal_site_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Run `kb serve` for real on a free port over ``site_dir`` and ``data_dir``; yield its URL.
+
+    ``internal_site_dir`` is the agents' site it serves at /internal/; ``env`` adds KB_* settings.
+    """
     port = free_port()
+    internal = ["--internal-site-dir", str(internal_site_dir)] if internal_site_dir else []
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -165,9 +181,11 @@ def serving(site_dir: Path, data_dir: Path, log: Path) -> Iterator[str]:
                 str(site_dir),
                 "--data-dir",
                 str(data_dir),
+                *internal,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -234,10 +234,11 @@
     );
   }
 
-  /** A link target on this site, or null for anything else. */
+  /** A link target on this site, or null for anything else. The API's article URLs start at
+   * the site's root, which is /internal/ on the agents' site. */
   function sameOriginHref(url) {
     try {
-      const target = new URL(url, location.href);
+      const target = new URL(String(url).replace(/^\/(?!\/)/, ""), siteRoot);
       return target.origin === location.origin ? target.href : null;
     } catch {
       return null;

@@ -48,7 +48,12 @@ class Portal:
 
 
 def settings_for(data_dir: Path, site_dir: Path, database_url: str, **overrides: Any) -> Settings:
-    values = {"data_dir": data_dir, "site_dir": site_dir, "database_url": database_url}
+    values = {
+        "data_dir": data_dir,
+        "site_dir": site_dir,
+        "internal_site_dir": site_dir.parent / "site-internal",
+        "database_url": database_url,
+    }
     return load_settings({**values, **overrides}, environ={})
 
 

@@ -50,7 +50,7 @@ def test_internal_articles_exist_for_agents_only(agents):
 @pytest.mark.parametrize(
     ("headers", "message"),
     [
-        ({}, "Authorization: expected a valid agent token (Bearer …)"),
+        ({}, "Authorization: expected an agent token (Bearer …) or an agent login"),
         (
             {"Authorization": "Bearer wrong"},
             "Authorization: expected a valid agent token (Bearer …)",
