@@ -68,7 +68,7 @@ def agent_panel(article: Article) -> str:
         f"{say('agent.copy')}</button>\n"
         f'<form class="kb-agent__link" hidden><label for="{base}-ticket">{say("agent.ticket")}'
         f'</label> <input id="{base}-ticket" name="ticket_id" required maxlength="80"'
-        ' pattern="[A-Za-z0-9_.#:/\\-]+" autocomplete="off">'
+        ' pattern="[A-Za-z0-9_.#:\\/\\-]+" autocomplete="off">'
         f' <button type="submit" class="md-button">{say("agent.link")}</button></form>\n'
         "</div>\n"
         f'<details class="kb-agent__preview"><summary>{say("agent.preview")}</summary>'
