@@ -55,7 +55,8 @@ class BuildResult:
     offline_index_bytes: tuple[int, int]  # Material's full-text index, then ours
 
 
-def _stage(plan: SitePlan, docs_dir: Path) -> None:
+def stage(plan: SitePlan, docs_dir: Path) -> None:
+    """Write the plan's pages and files, and our assets, into the docs folder."""
     for page in plan.pages:
         target = docs_dir / page.src
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +81,7 @@ def _progress_plugin(progress: Progress) -> Any:
     return ProgressPlugin()
 
 
-def _mkdocs_config(
+def mkdocs_config(
     plan: SitePlan,
     audience: Audience,
     config_file: Path,
@@ -208,8 +209,8 @@ def build_site(
             _sibling_dir(site_dir, "building") as building,
         ):
             output = building / "site"
-            _stage(plan, Path(docs))
-            config = _mkdocs_config(plan, audience, config_file, Path(docs), output, progress)
+            stage(plan, Path(docs))
+            config = mkdocs_config(plan, audience, config_file, Path(docs), output, progress)
             try:
                 mkdocs_build(config)
             except MkDocsException as exc:

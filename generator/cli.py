@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,12 @@ def build(
     help="Built agents' site to serve at /internal/ (default site-internal/).",
 )
 @click.option("--data-dir", type=PATH, help="Data folder with the manifest (default var/).")
+@click.option("--kb", "kb_dir", type=PATH, help="Knowledge base folder to watch (default kb/).")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Preview: build now, rebuild what changes in the knowledge base, reload the page.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -165,10 +172,14 @@ def serve(
     site_dir: Path | None,
     internal_site_dir: Path | None,
     data_dir: Path | None,
+    kb_dir: Path | None,
+    watch: bool,
 ) -> None:
     """Serve the built portal, the agents' portal (/internal/) and the API from one process."""
     import waitress
 
+    from generator.preview import Preview
+    from generator.preview import watch as watch_changes
     from generator.server import create_portal_app
 
     settings = settings_of(
@@ -178,11 +189,20 @@ def serve(
         site_dir=site_dir,
         internal_site_dir=internal_site_dir,
         data_dir=data_dir,
+        kb_dir=kb_dir,
     )
+    preview = Preview(settings, click.echo) if watch else None
+    if preview is not None:
+        preview.rebuild(full=True)
+        if preview.problems:
+            preview.close()
+            raise KbError(
+                "the knowledge base has errors; fix them and run `kb serve --watch` again"
+            )
     if not (settings.site_dir / "index.html").is_file():
         raise KbError(f"{settings.site_dir}: expected a built site, found none (run `kb build`)")
     upgrade_store(settings)
-    app = create_portal_app(settings)
+    app = create_portal_app(settings, preview)
     url = f"http://{settings.host}:{settings.port}"
     click.echo(f"Serving {settings.site_dir} and the API on {url} (Ctrl+C to stop)")
     if not (settings.internal_site_dir / "index.html").is_file():
@@ -194,6 +214,10 @@ def serve(
         )
     else:
         click.echo(f"Agents' portal on {url}/internal/ (agent login)")
+    stop = threading.Event()
+    if preview is not None:
+        click.echo(f"Watching {settings.kb_dir} and {settings.mkdocs_config} for changes")
+        threading.Thread(target=watch_changes, args=(preview, stop), daemon=True).start()
     try:
         waitress.serve(
             app,
@@ -205,6 +229,10 @@ def serve(
         )
     except OSError as exc:
         raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
+    finally:
+        stop.set()
+        if preview is not None:
+            preview.close()
 
 
 cli.add_command(search_cmd)

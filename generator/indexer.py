@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -23,7 +24,14 @@ from kbcore.index import (
     new_generation,
 )
 
-__all__ = ["analysis_of", "plain_text", "searchable", "sections", "write_generation"]
+__all__ = [
+    "analysis_of",
+    "plain_text",
+    "searchable",
+    "sections",
+    "update_generation",
+    "write_generation",
+]
 
 _slug = slugify(case="lower")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -166,14 +174,53 @@ def write_generation(
             writer.cancel()
             raise
         writer.commit()
-        meta = IndexMeta(
-            schema_version=SCHEMA_VERSION,
-            built_at=datetime.now(UTC),
-            documents=len(articles),
-            synonyms=kb.synonyms,
-            suggestions=_suggestions(articles),
-        )
-        (generation / "meta.json").write_text(meta.model_dump_json(), encoding="utf-8")
+        _write_meta(kb, generation, len(articles))
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    return generation
+
+
+def _write_meta(kb: KnowledgeBase, generation: Path, documents: int) -> None:
+    meta = IndexMeta(
+        schema_version=SCHEMA_VERSION,
+        built_at=datetime.now(UTC),
+        documents=documents,
+        synonyms=kb.synonyms,
+        suggestions=_suggestions(searchable(kb)),
+    )
+    (generation / "meta.json").write_text(meta.model_dump_json(), encoding="utf-8")
+
+
+def update_generation(
+    kb: KnowledgeBase, root: Path, base: Path, changed: list[Article], removed: list[str]
+) -> Path:
+    """Make a new generation from ``base`` with ``changed`` re-indexed and ``removed`` gone.
+
+    The base's files are hard-linked, never written, so it keeps serving until the caller
+    promotes the new one. The words of the base's analysis are used, so call this only when
+    :func:`analysis_of` would not change (no keyword, tag, synonym or product name changed).
+    """
+    generation = new_generation(root)
+    try:
+        for path in base.iterdir():
+            if path.is_file() and path.name != "meta.json" and not path.name.endswith(".lock"):
+                os.link(path, generation / path.name)
+        index = whoosh_index.open_dir(str(generation))
+        analysis = index.schema["body"].analyzer.analysis
+        writer = index.writer()
+        try:
+            for article_id in removed:
+                writer.delete_by_term("id", article_id)
+            for article in changed:
+                writer.update_document(**_document(article, analysis))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        with index.searcher() as searcher:
+            documents = searcher.doc_count()
+        _write_meta(kb, generation, documents)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise

@@ -8,6 +8,7 @@ from flask import Flask, Response, abort, jsonify
 import feedback_api
 import search_api
 from generator.agent_portal import init_agent_portal
+from generator.preview import Preview
 from generator.static import site_response
 from kbcore.config import Settings
 from kbcore.web import (
@@ -21,8 +22,11 @@ from kbcore.web import (
 __all__ = ["create_portal_app"]
 
 
-def create_portal_app(settings: Settings) -> Flask:
-    """Create the portal: static site plus API, configured by ``settings``."""
+def create_portal_app(settings: Settings, preview: Preview | None = None) -> Flask:
+    """Create the portal: static sites plus API, configured by ``settings``.
+
+    With ``preview`` (`kb serve --watch`), pages reload themselves after each rebuild.
+    """
     app = Flask("kb_portal", static_folder=None)
     app.config["KB_SETTINGS"] = settings
     site_dir = settings.site_dir.resolve()
@@ -31,6 +35,8 @@ def create_portal_app(settings: Settings) -> Flask:
     search_api.init_app(app, settings)
     feedback_api.init_app(app, settings)
     init_agent_portal(app, settings)
+    if preview is not None:
+        preview.init_app(app)
 
     add_health(app, settings.data_dir)
 

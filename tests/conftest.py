@@ -163,10 +163,13 @@ def serving(
     *,
     internal_site_dir: Path | None = None,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    timeout: float = 20.0,
 ) -> Iterator[str]:
     """Run `kb serve` for real on a free port over ``site_dir`` and ``data_dir``; yield its URL.
 
-    ``internal_site_dir`` is the agents' site it serves at /internal/; ``env`` adds KB_* settings.
+    ``internal_site_dir`` is the agents' site it serves at /internal/; ``env`` adds KB_* settings
+    and ``args`` more options; ``timeout`` is how long it may take to answer.
     """
     port = free_port()
     internal = ["--internal-site-dir", str(internal_site_dir)] if internal_site_dir else []
@@ -182,6 +185,7 @@ def serving(
                 "--data-dir",
                 str(data_dir),
                 *internal,
+                *args,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -189,7 +193,7 @@ def serving(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + "/api/health")
+        wait_http(base + "/api/health", timeout)
         yield base
     finally:
         proc.terminate()
