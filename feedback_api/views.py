@@ -216,7 +216,8 @@ def click(search_id: str) -> Response:
             code="invalid_parameter",
         )
     body = _body(ClickBody)
-    _known(body.article_id)
+    # Agents open internal results too; the SameSite=Strict cookie never comes from another site.
+    _known(body.article_id, agent=current_agent(required=False, csrf=False) is not None)
     _storage().events.click(ClickEvent(search_id, body.article_id))
     return _json({"search_id": search_id, "article_id": body.article_id}, 202)
 

@@ -88,14 +88,15 @@ def agent_auth_of(app: Flask, settings: Settings) -> AgentAuth:
 _UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="kb"'}
 
 
-def current_agent(*, required: bool) -> Agent | None:
+def current_agent(*, required: bool, csrf: bool = True) -> Agent | None:
     """Return the request's agent: from a bearer token, else from the session cookie.
 
     The app must have called :func:`agent_auth_of` at set-up.
 
     A bearer token that is present but wrong is always refused (401), never a silent customer
     view. A change (any method but GET/HEAD/OPTIONS) made with the session cookie must repeat the
-    session's CSRF token in the ``X-CSRF-Token`` header, else 403.
+    session's CSRF token in the ``X-CSRF-Token`` header, else 403; ``csrf=False`` is for events
+    that only record what the reader did (a click), sent by ``sendBeacon``, which sets no header.
     """
     auth: AgentAuth = current_app.extensions["kb_agent_auth"]
     header = request.headers.get("Authorization")
@@ -121,7 +122,7 @@ def current_agent(*, required: bool) -> Agent | None:
                 headers=_UNAUTHORIZED,
             )
         return None
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    if csrf and request.method not in ("GET", "HEAD", "OPTIONS"):
         given = request.headers.get(CSRF_HEADER, "")
         if not (agent.csrf and hmac.compare_digest(given.encode(), agent.csrf.encode())):
             raise ApiError(

@@ -116,9 +116,10 @@
 
   async function refreshStats(panel, messages) {
     const id = encodeURIComponent(panel.dataset.articleId);
+    // Customers rate public articles only: an internal one has no ratings to ask for.
     const [[, use], [ratedStatus, rated]] = await Promise.all([
       call("GET", `articles/${id}/usage`),
-      call("GET", `articles/${id}/ratings`),
+      panel.dataset.publicUrl ? call("GET", `articles/${id}/ratings`) : [404, null],
     ]);
     const stats = panel.querySelector(".kb-agent__stats");
     const parts = [fill(messages.reuse, { n: use?.links ?? 0 })];

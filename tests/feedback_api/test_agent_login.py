@@ -198,3 +198,11 @@ def test_logging_out_needs_the_csrf_token_and_ends_the_session(agents):
     assert out.status_code == 303 and out.headers["Location"] == "/internal/login"
     assert agents.client.get_cookie("kb_agent") is None
     assert agents.client.get("/internal/").status_code == 303
+
+
+def test_an_agents_click_on_an_internal_result_is_recorded_without_a_csrf_header(agents):
+    path = f"/api/searches/{'a' * 32}/clicks"
+    body = {"article_id": INTERNAL_ARTICLE}
+    assert post_json(agents.client, path, body).status_code == 404  # anonymous: no such article
+    login(agents.client)
+    assert post_json(agents.client, path, body).status_code == 202  # as sendBeacon sends it
