@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from playwright.sync_api import expect
 
 from generator.article_page import feedback_widget
 from kbcore.ratings import REASONS
-from tests.conftest import Built, copy_data_dir, serving
+from tests.conftest import Built, copy_data_dir, serving, wait_for
 from tests.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -64,16 +63,6 @@ def portal(built_sample: Built, tmp_path_factory: pytest.TempPathFactory) -> Ite
     data_dir = copy_data_dir(built_sample, root / "var")
     with serving(built_sample.site_dir, data_dir, root / "serve.log") as base:
         yield Portal(base, data_dir / "kb.sqlite")
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shutil
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from tests.conftest import REPO, SAMPLE_KB, serving
+from tests.conftest import REPO, SAMPLE_KB, serving, wait_for
 from tests.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 ARTICLE = "deskmate-offline-sync-409"
@@ -49,15 +49,6 @@ class Preview:
         return version
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return value
-
-
 @pytest.fixture
 def preview(tmp_path: Path) -> Iterator[Preview]:
     shutil.copytree(SAMPLE_KB, tmp_path / "kb")
@@ -82,7 +73,7 @@ def test_an_edit_is_rebuilt_like_a_full_build_and_searchable(preview, tmp_path):
     page = f"/articles/{ARTICLE}/"
     assert "/__kb/preview.js" in preview.get(page)
     before = preview.edit("title: ", "title: 预览改名 ")
-    wait_for(lambda: preview.state()["version"] > before, "the rebuild")
+    wait_for(lambda: preview.state()["version"] > before, "the rebuild", timeout=30)
     assert "预览改名" in preview.get(page)
     assert _search_ids(preview, "预览改名")[0] == ARTICLE
 
@@ -117,7 +108,9 @@ def test_an_edit_is_rebuilt_like_a_full_build_and_searchable(preview, tmp_path):
 
 def test_errors_keep_the_last_site_and_are_shown_until_fixed(preview):
     before = preview.edit("type: troubleshooting", "type: nonsense")
-    state = wait_for(lambda: (s := preview.state())["version"] > before and s, "the failed rebuild")
+    state = wait_for(
+        lambda: (s := preview.state())["version"] > before and s, "the failed rebuild", timeout=30
+    )
     assert any(
         p.endswith(
             f"{ARTICLE}.md:5: type: expected one of troubleshooting, howto, faq, "
@@ -127,7 +120,7 @@ def test_errors_keep_the_last_site_and_are_shown_until_fixed(preview):
     ), state
     assert "SYNC-409" in preview.get(f"/articles/{ARTICLE}/")  # the last good page
     before = preview.edit("type: nonsense", "type: troubleshooting")
-    wait_for(lambda: preview.state()["version"] > before, "the fixed rebuild")
+    wait_for(lambda: preview.state()["version"] > before, "the fixed rebuild", timeout=30)
     assert preview.state()["problems"] == []
 
 
