@@ -24,6 +24,7 @@ __all__ = [
     "headings",
     "links",
     "rewrite_links",
+    "snippet_includes",
     "unsafe_html",
     "section_key",
     "section_heading",
@@ -235,3 +236,19 @@ def unsafe_html(markdown: str, first_line: int) -> list[UnsafeHtml]:
         if is_javascript_url(link.target):
             found.append(UnsafeHtml(link.line, f"a javascript: URL in a link {link.target!r}"))
     return found
+
+
+_SNIPPET = re.compile(r"^\s*-{2,}8<-{2,}")  # pymdownx.snippets' marker (";--8<--" is escaped)
+
+
+def snippet_includes(markdown: str, first_line: int) -> list[UnsafeHtml]:
+    """Find ``--8<--`` include lines outside code: articles never include other files.
+
+    Whatever `mkdocs.yml` enables, an article cannot pull in a file from elsewhere on the
+    builder's disk (``--8<-- "../../.env"``); links to files under ``kb/`` are the way to share.
+    """
+    return [
+        UnsafeHtml(first_line + offset, f"an include {line.strip()[:80]!r}")
+        for offset, line in enumerate(mask_code(markdown).split("\n"))
+        if _SNIPPET.match(line)
+    ]

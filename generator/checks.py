@@ -15,6 +15,7 @@ from generator.body import (
     links,
     section_heading,
     section_key,
+    snippet_includes,
     unsafe_html,
 )
 from generator.indexer import analysis_of
@@ -130,6 +131,10 @@ def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, toda
     for unsafe in unsafe_html(article.body, article.body_line):
         problems.error(
             path, unsafe.line, "body", "Markdown or inert HTML (no scripts)", unsafe.what
+        )
+    for include in snippet_includes(article.body, article.body_line):
+        problems.error(
+            path, include.line, "body", "no file includes (link to a file under kb/)", include.what
         )
 
 

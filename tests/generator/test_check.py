@@ -404,3 +404,26 @@ def test_near_duplicate_articles_are_a_warning(runner, kb_dir):
     assert line.endswith(
         f"of its words in common with {first} (merge them, or make the difference clear) (warning)"
     )
+
+
+def test_nothing_outside_the_knowledge_base_is_linked_or_included(runner, kb_dir, tmp_path):
+    canary = tmp_path / "secret.txt"
+    canary.write_text("canary-4711", encoding="utf-8")
+    body = (
+        f"\n[a](../../../secret.txt) [b]({canary}) ![c](../../../secret.txt)\n\n"
+        f'--8<-- "{canary}"\n\n---8<--- "../../../secret.txt"\n\n'
+        '```\n--8<-- "shown as code, not included"\n```\n'
+    )
+    path = write(kb_dir, A, article_text() + body)
+    result = run_check(runner, kb_dir)
+    assert result.exit_code == 1
+    expected = "link: expected an existing article or file under"
+    lines = result.stdout.splitlines()
+    assert sum(expected in line for line in lines) == 3, result.stdout
+    file_lines = path.read_text("utf-8").splitlines()
+    includes = [f'--8<-- "{canary}"', '---8<--- "../../../secret.txt"']
+    assert [line for line in lines if "include" in line] == [
+        f"{path}:{file_lines.index(text) + 1}: body: expected no file includes "
+        f"(link to a file under kb/), found an include {text!r}"
+        for text in includes
+    ]
