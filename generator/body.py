@@ -248,7 +248,7 @@ def snippet_includes(markdown: str, first_line: int) -> list[UnsafeHtml]:
     builder's disk (``--8<-- "../../.env"``); links to files under ``kb/`` are the way to share.
     """
     return [
-        UnsafeHtml(first_line + offset, f"an include {line.strip()[:80]!r}")
+        UnsafeHtml(first_line + offset, f"an include {line.strip()[:200]!r}")
         for offset, line in enumerate(mask_code(markdown).split("\n"))
         if _SNIPPET.match(line)
     ]
