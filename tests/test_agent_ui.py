@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import Built, copy_data_dir, serving
 from tests.test_browser import browser  # noqa: F401  (the module-scoped Chromium fixture)
+from tests.test_screenshots import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +130,8 @@ def test_an_agent_searches_opens_links_flags_and_copies(page, portal):
 
     panel.get_by_role("button", name="复制客户答复").click()
     expect(panel.locator(".kb-agent__status")).to_have_text("已复制，可粘贴到工单。")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "agent-article-desktop.png")
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("一线坐席处理")  # the summary first
     assert "操作步骤：\n1. 收集信息：门店 ID" in copied  # then the steps, without Markdown

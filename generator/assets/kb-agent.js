@@ -72,8 +72,9 @@
       el("span", { class: "kb-agentbar__who" }, [messages.signedIn + (session.name || "—")]),
       form,
     ]);
-    const main = document.querySelector(".md-main__inner") || document.body;
-    main.prepend(bar);
+    const main = document.querySelector(".md-main");
+    if (main) main.before(bar);
+    else document.body.prepend(bar);
   }
 
   function panelMessages(panel) {
