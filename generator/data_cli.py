@@ -19,6 +19,7 @@ from kbcore.config import Settings
 from kbcore.db import DatabaseError, Store, open_store
 from kbcore.events import purge
 from kbcore.index import IndexError_, index_root, open_current
+from kbcore.ratings import forget_comments
 from kbcore.search import SearchEngine
 
 __all__ = [
@@ -162,14 +163,18 @@ def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> 
 @click.option("--older-than", required=True, help="Age of the events to delete: 180d, 12w…")
 @click.pass_context
 def purge_cmd(ctx: click.Context, older_than: str) -> None:
-    """Delete search events and clicks older than the given age."""
+    """Delete search events and clicks, and clear rating comments, older than the given age.
+
+    The votes themselves stay: they are counts, not personal data.
+    """
     settings = _settings(ctx)
     before = datetime.now(UTC) - _duration(older_than, "--older-than")
     with ready_store(settings) as store:
         gone_searches, gone_clicks = purge(store, before)
+        comments = forget_comments(store, before)
     click.echo(
-        f"Deleted {gone_searches} searches and {gone_clicks} clicks from before "
-        f"{before:%Y-%m-%d %H:%M} UTC"
+        f"Deleted {gone_searches} searches and {gone_clicks} clicks, and cleared "
+        f"{comments} rating comments, from before {before:%Y-%m-%d %H:%M} UTC"
     )
 
 

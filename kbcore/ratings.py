@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from kbcore.db import Store, ratings
 
@@ -178,3 +178,15 @@ def summarize(store: Store, article_id: str) -> RatingSummary:
     """Return the helpful and not-helpful counts of one article."""
     with store.reading() as conn:
         return _summary(conn, article_id)
+
+
+def forget_comments(store: Store, before: datetime) -> int:
+    """Clear the comments of votes last changed before ``before``; the votes stay (retention)."""
+    with store.writing() as conn:
+        return int(
+            conn.execute(
+                update(ratings)
+                .where(ratings.c.updated_at < before, ratings.c.comment.is_not(None))
+                .values(comment=None)
+            ).rowcount
+        )

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import insert
 
 from generator.cli import cli
 from generator.data_cli import propose_after_build
 from kbcore.backlog import item_id
-from kbcore.db import clicks, open_store, searches
+from kbcore.db import clicks, open_store, ratings, searches
 from kbcore.events import ClickEvent, EventLog, SearchEvent
 
 LOGIN = ["登陆失败", "登錄失敗", "登录 失败"]  # one need, three phrasings
@@ -252,10 +253,27 @@ def test_purge(portal):
         ClickEvent(old.search_id, "shopease-login", created_at=old.created_at)
     )
     kept = search(portal, "登录 失败")
+    now = datetime.now(UTC)
+    with portal.storage.store.writing() as conn:
+        for n, age in enumerate((200, 10)):  # an old comment and a recent one
+            when = now - timedelta(days=age)
+            conn.execute(
+                insert(ratings).values(
+                    article_id="shopease-login",
+                    client_token=f"00000000-0000-4000-8000-00000000000{n}",
+                    helpful=False,
+                    reason="unclear",
+                    comment=f"comment {age} days old",
+                    address="x",
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
     result = kb(portal, "purge", "--older-than", "180d")
     assert result.exit_code == 0, result.output
     match = re.fullmatch(
-        r"Deleted 1 searches and 1 clicks from before (\d{4}-\d\d-\d\d \d\d:\d\d) UTC\n",
+        r"Deleted 1 searches and 1 clicks, and cleared 1 rating comments, from before "
+        r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC\n",
         result.stdout,
     )
     assert match, result.stdout
@@ -263,6 +281,8 @@ def test_purge(portal):
     assert abs(cutoff - (datetime.now(UTC) - timedelta(days=180))) < timedelta(minutes=2)
     assert [row.search_id for row in portal.rows(searches)] == [kept["search_id"]]
     assert portal.count(clicks) == 0
+    votes = {row.client_token[-1]: (row.comment, row.helpful) for row in portal.rows(ratings)}
+    assert votes == {"0": (None, False), "1": ("comment 10 days old", False)}  # votes stay
 
     result = kb(portal, "purge", "--older-than", "6 months")
     assert result.exit_code == 2
