@@ -14,6 +14,7 @@ from kbcore.config import Settings
 from kbcore.web import (
     HEALTH_PATHS,
     add_health,
+    harden,
     openapi_document,
     register_error_handlers,
     trust_proxies,
@@ -32,6 +33,7 @@ def create_portal_app(settings: Settings, preview: Preview | None = None) -> Fla
     site_dir = settings.site_dir.resolve()
     register_error_handlers(app, api_prefix="/api/")
     trust_proxies(app, settings.proxy_hops)
+    harden(app, settings)
     search_api.init_app(app, settings)
     feedback_api.init_app(app, settings)
     init_agent_portal(app, settings)

@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -55,6 +55,16 @@ def _check_patterns(value: tuple[str, ...]) -> tuple[str, ...]:
             re.compile(pattern)
         except re.error as exc:
             raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+    return value
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _check_origins(value: tuple[str, ...]) -> tuple[str, ...]:
+    for origin in value:
+        if not _ORIGIN.match(origin):
+            raise ValueError(f"{origin!r} is not an origin")
     return value
 
 
@@ -108,6 +118,12 @@ class Settings(BaseModel):
     proxy_hops: int = Field(
         0, ge=0, le=5, description="Trusted reverse proxies in front (for X-Forwarded-For)."
     )
+    cors_origins: Annotated[
+        tuple[str, ...], BeforeValidator(_split_commas), AfterValidator(_check_origins)
+    ] = Field((), description="Sites (https://host) whose pages may call the API from a browser.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or as one JSON object per line."
+    )
     secret_key: str | None = Field(
         None,
         min_length=16,
@@ -158,6 +174,10 @@ def _expected(name: str) -> str:
         return "a database URL"
     if name == "secret_key":
         return "text of at least 16 characters"
+    if name == "log_format":
+        return "text or json"
+    if name == "cors_origins":
+        return "a comma-separated list of origins (https://host[:port])"
     if name == "agent_password":
         return "text of at least 8 characters"
     return "non-empty text"

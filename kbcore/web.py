@@ -7,6 +7,8 @@ This is the only module of :mod:`kbcore` that imports Flask.
 from __future__ import annotations
 
 import hmac
+import logging
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kbcore.config import Settings
+from kbcore.logs import setup_logging
 from kbcore.manifest import ManifestError, read_manifest
 from kbcore.sessions import AGENT_COOKIE, CSRF_HEADER, Agent, AgentAuth
 from kbcore.storage import Storage, open_storage, secret_of
@@ -27,6 +30,7 @@ __all__ = [
     "agent_auth_of",
     "current_agent",
     "error_response",
+    "harden",
     "openapi_document",
     "register_error_handlers",
     "request_id",
@@ -193,6 +197,7 @@ def service_app(
     app = Flask(name)
     register_error_handlers(app)
     trust_proxies(app, settings.proxy_hops)
+    harden(app, settings)
     add_health(app, settings.data_dir)
 
     @app.get("/api/openapi.json")
@@ -250,8 +255,12 @@ def register_error_handlers(app: Flask, *, api_prefix: str = "/") -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        app.logger.exception(
-            "unhandled error in %s %s [%s]", request.method, request.path, request_id()
+        logging.getLogger("kb.http").exception(
+            "unhandled error in %s %s [%s]",
+            request.method,
+            request.path[:200],
+            request_id(),
+            extra={"request_id": request_id()},
         )
         return error_response("internal_error", "The server failed to answer; try again.", 500)
 
@@ -289,3 +298,80 @@ def openapi_document(title: str, paths: dict[str, Any], schemas: dict[str, Any])
             },
         },
     }
+
+
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_PAGE_CSP = "frame-ancestors 'self'; object-src 'none'; base-uri 'self'"
+_CORS_METHODS = "GET, POST"
+_access_log = logging.getLogger("kb.access")
+
+
+def harden(app: Flask, settings: Settings, *, api_prefix: str = "/api/") -> None:
+    """Security headers, CORS for ``cors_origins`` only, request ids and one log line a request.
+
+    Every response gets ``X-Content-Type-Options: nosniff`` and its ``X-Request-Id``; API
+    responses also ``Cache-Control: no-store`` (unless set), a CSP that forbids framing and
+    loading anything, and ``Referrer-Policy: no-referrer``; pages may be framed by the site
+    itself only. ``Strict-Transport-Security`` is sent over HTTPS. A browser on another site gets
+    CORS headers only if its origin is configured, never ``*`` and never with credentials.
+    """
+    setup_logging(settings.log_format)
+    origins = frozenset(settings.cors_origins)
+
+    def is_api() -> bool:
+        return request.path.startswith(api_prefix)
+
+    @app.before_request
+    def _start() -> Response | None:
+        g.kb_started = time.perf_counter()
+        request_id()
+        if (
+            is_api()
+            and request.method == "OPTIONS"
+            and "Access-Control-Request-Method" in request.headers
+        ):
+            return Response(status=204)  # a preflight: the headers come in _finish
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Request-Id"] = request_id()
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if is_api():
+            headers.setdefault("Cache-Control", "no-store")
+            headers.setdefault("Content-Security-Policy", _API_CSP)
+            headers.setdefault("Referrer-Policy", "no-referrer")
+            origin = request.headers.get("Origin")
+            if origin in origins:
+                headers["Access-Control-Allow-Origin"] = origin
+                headers["Access-Control-Allow-Methods"] = _CORS_METHODS
+                headers["Access-Control-Allow-Headers"] = "Content-Type"
+                headers["Access-Control-Expose-Headers"] = "Retry-After, X-Request-Id"
+                headers["Access-Control-Max-Age"] = "600"
+            if origins:
+                headers.add("Vary", "Origin")
+        else:
+            headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+            headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        started = g.get("kb_started")
+        took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        # The path only: queries hold what customers typed (stored redacted, never logged raw).
+        _access_log.info(
+            "%s %s %s %.1f ms [%s]",
+            request.method,
+            request.path[:200],
+            response.status_code,
+            took,
+            request_id(),
+            extra={
+                "request_id": request_id(),
+                "method": request.method,
+                "path": request.path[:200],
+                "status": response.status_code,
+                "ms": round(took, 1),
+            },
+        )
+        return response
