@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, Response, abort, jsonify
 
 import feedback_api
@@ -10,7 +13,7 @@ import search_api
 from generator.agent_portal import init_agent_portal
 from generator.preview import Preview
 from generator.static import site_response
-from kbcore.config import Settings
+from kbcore.config import Settings, load_settings
 from kbcore.web import (
     HEALTH_PATHS,
     add_health,
@@ -20,7 +23,7 @@ from kbcore.web import (
     trust_proxies,
 )
 
-__all__ = ["create_portal_app"]
+__all__ = ["create_app", "create_portal_app"]
 
 
 def create_portal_app(settings: Settings, preview: Preview | None = None) -> Flask:
@@ -58,3 +61,11 @@ def create_portal_app(settings: Settings, preview: Preview | None = None) -> Fla
         return site_response(site_dir, path)
 
     return app
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The portal for a WSGI server, e.g. ``gunicorn -c deploy/gunicorn.conf.py``.
+
+    Settings come from ``kb.toml`` and ``KB_*`` as for `kb serve`; run ``kb db upgrade`` first.
+    """
+    return create_portal_app(load_settings(config))

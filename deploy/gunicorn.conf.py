@@ -1,0 +1,27 @@
+"""gunicorn settings for the kb-portal API (and agents' site) behind nginx.
+
+    KB_DATA_DIR=/srv/kb/var KB_DATABASE_URL=postgresql://kb@db/kb \
+        gunicorn -c deploy/gunicorn.conf.py
+
+Every value can be changed without editing this file: KB_BIND, KB_WORKERS, KB_APP.
+"""
+
+import os
+
+# The portal (site, /internal/ and /api/), or 'search_api:create_app()', 'feedback_api:...'.
+wsgi_app = os.environ.get("KB_APP", "generator.server:create_app()")
+bind = os.environ.get("KB_BIND", "127.0.0.1:8001")
+workers = int(os.environ.get("KB_WORKERS", "2"))  # about one per core: searches use the CPU
+worker_class = "gthread"  # a slow client holds a thread, not the whole worker
+threads = 4
+timeout = 30  # a search answers within its time budget (0.5 s); anything longer is stuck
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then
+max_requests_jitter = 500
+preload_app = False  # each worker opens its own database connections after the fork
+limit_request_line = 4094
+limit_request_fields = 50
+forwarded_allow_ips = "127.0.0.1"  # nginx on this host; set proxy_hops = 1 in kb.toml
+accesslog = None  # the app logs one line per request itself (KB_LOG_FORMAT=json for collectors)
+errorlog = "-"
