@@ -140,7 +140,7 @@ PATHS: dict[str, Any] = {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Click"}}},
             },
             "responses": {
-                "202": _json("Click", "Click accepted"),
+                "202": _json("ClickAccepted", "Click accepted"),
                 **_BODY_ERRORS,
             },
         }
@@ -148,6 +148,8 @@ PATHS: dict[str, Any] = {
 }
 
 _REASONS = ["outdated", "incorrect", "unclear", "did-not-solve", "wrong-product"]
+# Free text may hold tabs and line breaks, but no other control character.
+_FREE_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
 
 SCHEMAS: dict[str, Any] = {
     "Vote": {
@@ -157,7 +159,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "helpful": {"type": "boolean"},
             "reason": {"type": ["string", "null"], "enum": [*_REASONS, None]},
-            "comment": {"type": ["string", "null"], "maxLength": 1000},
+            "comment": {"type": ["string", "null"], "maxLength": 1000, "pattern": _FREE_TEXT},
             "client_token": {"type": "string", "format": "uuid"},
             "search_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
         },
@@ -206,7 +208,7 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "enum": ["outdated", "incorrect", "missing-step", "duplicate"],
             },
-            "note": {"type": ["string", "null"], "maxLength": 1000},
+            "note": {"type": ["string", "null"], "maxLength": 1000, "pattern": _FREE_TEXT},
         },
     },
     "ArticleUse": {
@@ -230,9 +232,15 @@ SCHEMAS: dict[str, Any] = {
     "Click": {
         "type": "object",
         "required": ["article_id"],
+        "additionalProperties": False,
+        "properties": {"article_id": {"type": "string", "minLength": 1, "maxLength": 120}},
+    },
+    "ClickAccepted": {
+        "type": "object",
+        "required": ["search_id", "article_id"],
         "properties": {
-            "article_id": {"type": "string", "minLength": 1, "maxLength": 120},
-            "search_id": {"type": "string"},
+            "search_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+            "article_id": {"type": "string"},
         },
     },
 }

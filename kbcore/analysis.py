@@ -62,6 +62,18 @@ _TAIWAN_TERMS = {
 _VARIANTS = {"帐号": "账号", "帐户": "账户", "帐单": "账单"}
 _VARIANT_RE = re.compile("|".join(map(re.escape, _VARIANTS)))
 _TAIWAN_RE = re.compile("|".join(map(re.escape, sorted(_TAIWAN_TERMS, key=len, reverse=True))))
+# Words written and meant alike in Mainland, Taiwan and Hong Kong, which tw2sp would swap for
+# another Mainland word (執行 → 运行, 查詢 → 查找, 程序 → 进程, 文件夾 → 文档夹). They are
+# converted character by character, so a text analyses the same in either script. Written here
+# in Simplified; their Traditional forms come from OpenCC.
+_SHARED_WORDS = (
+    "执行", "程序", "文件", "查询", "复制", "建立", "核心", "离线", "指标",
+    "通讯", "联络", "启用", "开启", "截图", "新增", "序列", "停用",
+)  # fmt: skip
+# Taiwan words that hold one of them and are still converted as Taiwan words (執行緒 → 线程).
+_TAIWAN_COMPOUNDS = frozenset(
+    ["執行檔", "執行緒", "多執行緒", "執行長", "程序導向", "程序式程式設計", "行動通訊", "序列埠"]
+)
 
 
 @functools.cache
@@ -70,6 +82,32 @@ def _opencc(*configs: str) -> tuple[Any, ...]:
     import opencc
 
     return tuple(opencc.OpenCC(config) for config in configs)
+
+
+@functools.cache
+def _shared_words() -> re.Pattern[str]:
+    """Match the shared words in any script, and the Taiwan words that hold them, longest first."""
+    forms = {
+        converter.convert(word)
+        for word in _SHARED_WORDS
+        for converter in _opencc("s2t", "s2tw", "s2hk")
+    }
+    words = sorted(forms | _TAIWAN_COMPOUNDS, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def _to_simplified(text: str) -> str:
+    """Convert Traditional ``text`` with tw2sp, but the shared words character by character."""
+    tw2sp, t2s = _opencc("tw2sp", "t2s")
+    out = []
+    done = 0
+    for match in _shared_words().finditer(text):
+        if match.group() in _TAIWAN_COMPOUNDS:
+            continue  # converted with the text around it
+        out += [tw2sp.convert(text[done : match.start()]), t2s.convert(match.group())]
+        done = match.end()
+    out.append(tw2sp.convert(text[done:]))
+    return "".join(out)
 
 
 def script_variants(term: str) -> set[str]:
@@ -106,8 +144,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", _clean(text)).casefold()
     if has_cjk(text):
         if is_traditional(text):
-            (tw2sp,) = _opencc("tw2sp")
-            text = tw2sp.convert(text)
+            text = _to_simplified(text)
             text = _TAIWAN_RE.sub(lambda m: _TAIWAN_TERMS[m.group(0)], text)
         text = _VARIANT_RE.sub(lambda m: _VARIANTS[m.group(0)], text)
     return text

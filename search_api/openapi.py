@@ -17,22 +17,35 @@ _ERRORS = {
         (503, "No search index is available"),
     ]
 }
+# Text parameters never hold a NUL; a query must hold more than white space (``str.isspace``,
+# which also counts U+001C–U+001F and U+0085).
+_NO_NUL = "^[^\\u0000]*$"
+_NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000\\u001c-\\u001f\\u0085][^\\u0000]*$"
+_TEXT = {"type": "string", "maxLength": 80, "pattern": _NO_NUL}
+# An optional parameter sent empty (``lang=``) is the same as one not sent.
 _FILTERS = [
-    {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "description": text,
+        "schema": schema,
+    }
     for name, text, schema in [
         (
             "lang",
             "Only articles in this language",
             {"type": "string", "enum": ["zh-Hans", "zh-Hant", "en"]},
         ),
-        ("product", "Only articles about this product id", {"type": "string", "maxLength": 80}),
+        ("product", "Only articles about this product id", _TEXT),
         (
             "type",
             "Only articles of this type",
             {"type": "string", "enum": ["troubleshooting", "howto", "faq", "known-issue"]},
         ),
-        ("category", "Only articles in this category id", {"type": "string", "maxLength": 80}),
-        ("tag", "Only articles with this tag", {"type": "string", "maxLength": 80}),
+        ("category", "Only articles in this category id", _TEXT),
+        ("tag", "Only articles with this tag", _TEXT),
         ("page", "Page of results, from 1", {"type": "integer", "minimum": 1, "maximum": 100}),
         ("per_page", "Results per page", {"type": "integer", "minimum": 1, "maximum": 50}),
         (
@@ -43,7 +56,7 @@ _FILTERS = [
         (
             "ticket_id",
             "Agents only: the ticket being answered (logged with the search)",
-            {"type": "string", "maxLength": 80},
+            _TEXT,
         ),
     ]
 ]
@@ -51,8 +64,9 @@ _Q = {
     "name": "q",
     "in": "query",
     "required": True,
-    "description": "What the customer typed (1–200 characters; no query syntax)",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "What the customer typed (1–200 characters, not only spaces, no NUL; "
+    "no query syntax)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": _NOT_BLANK},
 }
 
 PATHS: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict
 from typing import Any
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from kbcore.index import IndexError_
 from kbcore.search import SearchEngine, SearchRequest
 from kbcore.storage import Storage
-from kbcore.web import ApiError, current_agent
+from kbcore.web import ApiError, current_agent, error_response
 from search_api.state import SearchState
 
 __all__ = ["bp"]
@@ -19,6 +20,9 @@ __all__ = ["bp"]
 bp = Blueprint("search", __name__, url_prefix="/api")
 
 MAX_QUERY_CHARS = 200
+# A JSON Schema integer, as a query string writes it: digits, maybe 0-padded or with a zero
+# fraction (5, 05, 5.0); more than 9 significant digits is out of range anyway.
+_INTEGER = re.compile(r"0*([0-9]{1,9})(?:\.0+)?")
 LANGS = ("zh-Hans", "zh-Hant", "en")
 TYPES = ("troubleshooting", "howto", "faq", "known-issue")
 
@@ -39,6 +43,19 @@ def _engine() -> SearchEngine:
             status=503,
             headers={"Retry-After": "5"},
         ) from None
+
+
+@bp.errorhandler(IndexError_)
+def _damaged_index(exc: IndexError_) -> Response:
+    """A search failed on damaged index files: 503, fast, the file named in the log only."""
+    current_app.logger.error("search index damaged: %s", exc)
+    return error_response(
+        "search_unavailable",
+        "Search is unavailable: the search index cannot be read. Try again shortly; if this "
+        "lasts, the index must be rebuilt (`kb build`).",
+        503,
+        {"Retry-After": "5"},
+    )
 
 
 def _text(name: str, *, required: bool = False, limit: int = 80) -> str | None:
@@ -76,12 +93,14 @@ def _number(name: str, default: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= high:
+    # Match before converting: int() refuses more than 4300 digits with a ValueError.
+    match = _INTEGER.fullmatch(raw)
+    if match is None or not 1 <= int(match.group(1)) <= high:
         raise ApiError(
             f"{name}: expected an integer from 1 to {high}, found {raw[:20]!r}",
             code="invalid_parameter",
         )
-    return int(raw)
+    return int(match.group(1))
 
 
 def _is_agent() -> bool:
@@ -103,6 +122,7 @@ def search() -> Response:
     q = _text("q", required=True, limit=MAX_QUERY_CHARS)
     assert q is not None
     instant = _choice("instant", ("0", "1")) == "1"
+    ticket_id = _text("ticket_id")  # checked on every page, though only first pages log it
     search_request = SearchRequest(
         q=q,
         lang=_choice("lang", LANGS),
@@ -118,7 +138,7 @@ def search() -> Response:
     search_id = uuid.uuid4().hex
     if search_request.page == 1 and not instant:
         storage: Storage = current_app.extensions["kb_storage"]
-        storage.log_search(search_id, search_request, found, ticket_id=_text("ticket_id"))
+        storage.log_search(search_id, search_request, found, ticket_id=ticket_id)
     return _json(
         {
             "search_id": search_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -118,7 +119,7 @@ def test_json_logs_have_one_line_per_request_without_the_query(built_sample: Bui
     log = tmp_path / "serve.log"
     with serving(built_sample.site_dir, data_dir, log, env={"KB_LOG_FORMAT": "json"}) as base:
         request = urllib.request.Request(
-            base + "/api/search?q=" + urllib.request.quote("13812345678 打印机"),
+            base + "/api/search?q=" + urllib.parse.quote("13812345678 打印机"),
             headers={"X-Request-Id": "trace-42"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
