@@ -20,6 +20,7 @@ from generator.data_cli import (
     upgrade_store,
 )
 from generator.errors import KbError
+from generator.import_cli import import_cmd
 from generator.new_cli import new_cmd
 from generator.pagekit import Audience
 from generator.search_cli import search_cmd
@@ -242,3 +243,4 @@ cli.add_command(purge_cmd)
 cli.add_command(report_cmd)
 cli.add_command(new_cmd)
 cli.add_command(stats_cmd)
+cli.add_command(import_cmd)
