@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: run build test lint check browser clean
+.PHONY: run build test test-slow lint check browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ browser:
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/pytest
+
+# The load test: 60 s of mixed traffic against gunicorn, per database backend.
+test-slow: $(VENV)/.installed-test
+	$(BIN)/pytest -m slow
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

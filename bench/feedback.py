@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from bench.common import free_port, reset_schema
 from bench.corpus import REPO, build_index, describe_run
-from bench.latency import REQUEST_TIMEOUT, Run, free_port, stop
+from bench.latency import REQUEST_TIMEOUT, Run, stop
 from bench.offline_index import make_kb
 from bench.relevance import print_table
 from generator.build import manifest_of
@@ -95,18 +95,6 @@ def prepare_data(data_dir: Path, articles: int | None, workdir: Path) -> list[st
     write_manifest(manifest, data_dir)
     entries = manifest.articles
     return [e.id for e in entries if e.audience == "public"]
-
-
-def reset_schema(url: str, *, create: bool) -> str:
-    """Drop the benchmark's schema (and create it again); return a URL that uses it."""
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        if create:
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    return scoped.render_as_string(hide_password=False)
 
 
 def _send(port: int, request: Request) -> bool:
@@ -358,11 +346,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         ids = prepare_data(data_dir, args.articles, Path(tmp))
         print(f"{len(ids)} public articles indexed", flush=True)
         try:
-            pg = reset_schema(args.database_url, create=True)
+            pg = reset_schema(args.database_url, create=True, schema=SCHEMA)
             for backend, url in (("sqlite", None), ("postgresql", pg)):
                 measured[backend] = measure(backend, url, data_dir, ids, args.seconds)
         finally:
-            reset_schema(args.database_url, create=False)
+            reset_schema(args.database_url, create=False, schema=SCHEMA)
     report(measured)
 
 

@@ -22,7 +22,6 @@ import http.client
 import itertools
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -35,6 +34,7 @@ from urllib.parse import urlencode
 
 import search_api
 from bench.baselines import WhooshDefault
+from bench.common import free_port
 from bench.corpus import REPO, Doc, build_index, describe_run, stackfaq_docs, tidb_docs, write_kb
 from bench.relevance import SETS, load_queries, print_table
 from kbcore.db import open_store
@@ -119,13 +119,6 @@ def in_process(data_dir: Path, queries: Sequence[str]) -> Run:
     for text in queries[:WARMUP]:
         call(text)
     return timed_loop(call, queries)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _get(port: int, text: str) -> bool:

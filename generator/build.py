@@ -150,6 +150,17 @@ def _sibling_dir(target: Path, label: str) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _remove_stale_siblings(target: Path, keep: Path) -> None:
+    """Remove the folders a build killed halfway left beside ``target`` (all but ``keep``).
+
+    The caller holds the build lock, so no other build is using them.
+    """
+    for label in ("building", "old"):
+        for path in target.parent.glob(f".{target.name}.{label}-*"):
+            if path != keep and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def _swap_in(new: Path, target: Path) -> None:
     """Put ``new`` at ``target``; the old folder is moved aside first, then removed."""
     with _sibling_dir(target, "old") as old:
@@ -208,6 +219,7 @@ def build_site(
             tempfile.TemporaryDirectory(prefix="kb-docs-") as docs,
             _sibling_dir(site_dir, "building") as building,
         ):
+            _remove_stale_siblings(site_dir, keep=building)
             output = building / "site"
             stage(plan, Path(docs))
             config = mkdocs_config(plan, audience, config_file, Path(docs), output, progress)

@@ -20,6 +20,7 @@ from kbcore.index import (
     SCHEMA_VERSION,
     IndexMeta,
     Suggestion,
+    digest_files,
     make_schema,
     new_generation,
 )
@@ -188,8 +189,14 @@ def _write_meta(kb: KnowledgeBase, generation: Path, documents: int) -> None:
         documents=documents,
         synonyms=kb.synonyms,
         suggestions=_suggestions(searchable(kb)),
+        # Last, over the committed files: a search that fails on a damaged file can name it.
+        files=digest_files(generation),
     )
-    (generation / "meta.json").write_text(meta.model_dump_json(), encoding="utf-8")
+    # Written aside, then renamed: a generation has a whole meta.json or none (a killed build's
+    # generation has none, and the next build removes it).
+    partial = generation / "meta.json.partial"
+    partial.write_text(meta.model_dump_json(), encoding="utf-8")
+    os.replace(partial, generation / "meta.json")
 
 
 def update_generation(

@@ -102,6 +102,8 @@ class EventLog:
         except SQLAlchemyError as exc:
             log.warning("storing a %s event failed, spooled: %s", kind, exc.__class__.__name__)
             self._spool(kind, row)
+            # Replay as soon as the store takes an event again, not up to REPLAY_EVERY_S later.
+            self._next_replay = 0.0
             return
         if time.monotonic() >= self._next_replay:
             self._next_replay = time.monotonic() + REPLAY_EVERY_S

@@ -5,11 +5,16 @@ Each build writes a new generation folder under ``<data_dir>/index/`` and then p
 failed build leaves ``current`` where it was. The previous generations are kept for a while so
 searches that started on them can finish. Each generation holds ``meta.json`` with the schema
 version; an index written by another version is refused with a clear error.
+
+``meta.json`` also records the size and SHA-256 of every index file, so a search that fails on a
+damaged file (truncated, overwritten) can name it: :func:`check_files`. A builder killed halfway
+leaves a generation without ``meta.json``; the next builder removes it (:func:`new_generation`).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -28,20 +33,24 @@ from kbcore.analysis import KbTokenizer, TextAnalysis
 
 __all__ = [
     "SCHEMA_VERSION",
+    "FileDigest",
     "IndexError_",
     "IndexMeta",
     "OpenIndex",
     "Suggestion",
     "build_lock",
+    "check_files",
+    "digest_files",
     "index_root",
     "make_schema",
+    "new_generation",
     "open_current",
     "promote",
-    "new_generation",
 ]
 
 SCHEMA_VERSION = 2
 CURRENT = "current"
+META = "meta.json"
 KEEP_GENERATIONS = 3
 
 
@@ -62,6 +71,15 @@ class Suggestion(BaseModel):
     group: str = ""  # translation group: one completion per article
 
 
+class FileDigest(BaseModel):
+    """The size and SHA-256 of one index file, as written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    size: int
+    sha256: str
+
+
 class IndexMeta(BaseModel):
     """What a generation holds, written beside the Whoosh files."""
 
@@ -72,6 +90,8 @@ class IndexMeta(BaseModel):
     documents: int
     synonyms: list[list[str]]
     suggestions: list[Suggestion]
+    # Empty in generations written before digests were recorded: those cannot be checked.
+    files: dict[str, FileDigest] = {}
 
 
 def make_schema(analysis: TextAnalysis) -> Schema:
@@ -117,8 +137,34 @@ def build_lock(root: Path) -> Iterator[None]:
         yield
 
 
+def _current_name(root: Path) -> str | None:
+    try:
+        return os.readlink(root / CURRENT)
+    except OSError:
+        return None
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Remove what a builder killed halfway left: generations without ``meta.json``, links.
+
+    The caller holds :func:`build_lock`, so no other builder is writing any of them; the
+    generation ``current`` points at is never removed.
+    """
+    current = _current_name(root)
+    for path in root.glob("gen-*"):
+        if path.is_dir() and path.name != current and not (path / META).is_file():
+            shutil.rmtree(path, ignore_errors=True)
+    for link in root.glob(f".{CURRENT}-*"):
+        link.unlink(missing_ok=True)
+
+
 def new_generation(root: Path) -> Path:
-    """Create an empty generation folder (not yet current)."""
+    """Create an empty generation folder (not yet current), after removing partial ones.
+
+    The caller holds :func:`build_lock`.
+    """
+    if root.is_dir():
+        _remove_leftovers(root)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     path = root / f"gen-{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
@@ -138,6 +184,59 @@ def promote(root: Path, generation: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _is_index_file(path: Path) -> bool:
+    # Whoosh's lock files are created and removed by writers; they hold no data.
+    return path.is_file() and path.name != META and not path.name.endswith(("LOCK", ".lock"))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def digest_files(generation: Path) -> dict[str, FileDigest]:
+    """Return the size and SHA-256 of each index file of ``generation`` (for ``meta.json``)."""
+    return {
+        path.name: FileDigest(size=path.stat().st_size, sha256=_sha256(path))
+        for path in sorted(generation.iterdir())
+        if _is_index_file(path)
+    }
+
+
+def _difference(file: Path, expected: FileDigest, *, read: bool) -> str | None:
+    """How ``file`` differs from ``expected``: its size, or (``read``) its content."""
+    try:
+        size = file.stat().st_size
+        if size != expected.size:
+            return f"{size} bytes"
+        if read and _sha256(file) != expected.sha256:
+            return "other content of the same size"
+    except OSError as exc:
+        return f"no readable file ({exc.strerror})"
+    return None
+
+
+def check_files(path: Path, meta: IndexMeta) -> None:
+    """Raise IndexError_ naming the first index file that differs from what ``meta`` recorded.
+
+    Sizes are compared first (a truncated file is found without reading anything), then
+    contents. A generation whose ``meta.json`` records no digests passes: it cannot be checked.
+    """
+    recorded = sorted(meta.files.items())
+    for read in (False, True):
+        for name, expected in recorded:
+            found = _difference(path / name, expected, read=read)
+            if found is not None:
+                raise IndexError_(
+                    f"{path / name}: expected the index file as built ({expected.size} bytes, "
+                    f"sha256 {expected.sha256[:12]}…), found {found}; the index is damaged "
+                    "(rebuild it with `kb build`)"
+                )
+
+
 @dataclass(frozen=True)
 class OpenIndex:
     """An opened generation: the Whoosh index, its analysis and its metadata."""
@@ -155,7 +254,7 @@ def open_current(root: Path) -> OpenIndex:
         raise IndexError_(f"{link}: expected a search index, found none (run `kb build`)")
     path = root / os.readlink(link)
     try:
-        raw = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        raw = json.loads((path / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexError_(
             f"{path}: expected a readable index, found {exc} (run `kb build`)"
@@ -167,10 +266,16 @@ def open_current(root: Path) -> OpenIndex:
         )
     try:
         meta = IndexMeta.model_validate(raw)
+    except ValidationError as exc:
+        raise IndexError_(
+            f"{path / META}: expected index metadata, found {exc} (run `kb build`)"
+        ) from None
+    try:
         index = whoosh_index.open_dir(str(path))
         analysis = index.schema["body"].analyzer.analysis
-    except (ValidationError, OSError, whoosh_index.IndexError, EOFError, AttributeError) as exc:
+    except Exception as exc:  # a damaged table of contents fails in many ways (pickle, struct…)
+        check_files(path, meta)  # names the damaged file when the build recorded digests
         raise IndexError_(
-            f"{path}: expected a readable index, found {exc} (run `kb build`)"
+            f"{path}: expected a readable index, found {type(exc).__name__}: {exc} (run `kb build`)"
         ) from None
     return OpenIndex(path, index, meta, analysis)

@@ -14,7 +14,7 @@ _ERRORS = {
     for code, text in [
         (400, "A parameter is missing or invalid"),
         (401, "The agent token is not valid"),
-        (503, "No search index is available"),
+        (503, "No search index is available, or its files are damaged (rebuild with `kb build`)"),
     ]
 }
 # Text parameters never hold a NUL; a query must hold more than white space (``str.isspace``,

@@ -1,15 +1,79 @@
-"""The search service's resources: the current index generation, reopened when it changes."""
+"""The search service's resources: the current index generation, reopened when it changes.
+
+A generation whose files were damaged after the build (truncated, overwritten) makes Whoosh fail
+in many ways (``EOFError``, ``struct.error``, a bare ``Exception``…). When a search fails, the
+files are checked against the digests the build recorded; if one differs, the search raises
+:class:`~kbcore.index.IndexError_` naming it, and so does every later search of that generation,
+at once, until a build moves ``current``. A failure over intact files is a bug and propagates.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+from contextlib import suppress
+from pathlib import Path
 
 from kbcore.config import Settings
-from kbcore.index import index_root, open_current
-from kbcore.search import SearchEngine, SearchRequest
+from kbcore.index import IndexError_, OpenIndex, check_files, index_root, open_current
+from kbcore.search import SearchEngine, SearchRequest, SearchResponse
 
-__all__ = ["SearchState"]
+__all__ = ["CheckedEngine", "SearchState"]
+
+WARM_UP = SearchRequest(q="warm up 预热")
+
+
+def _stat_signature(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of a generation's files (cheap, no reading)."""
+    found = []
+    for file in path.iterdir():
+        with suppress(OSError):  # removed meanwhile
+            stat = file.stat()
+            found.append((file.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
+
+
+class CheckedEngine(SearchEngine):
+    """A generation's engine that reports a damaged index as IndexError_, fast after the first."""
+
+    def __init__(self, opened: OpenIndex, *, time_budget: float) -> None:
+        super().__init__(opened, time_budget=time_budget)
+        self._damage: str | None = None
+        self._checked: tuple[tuple[str, int, int], ...] | None = None
+        self._lock = threading.Lock()
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Search, or raise IndexError_ if the generation's files are damaged."""
+        if self._damage is not None:
+            raise IndexError_(self._damage)
+        try:
+            return super().search(request)
+        except Exception:
+            damage = self._find_damage()
+            if damage is None:
+                raise
+            raise IndexError_(damage) from None
+
+    def _find_damage(self) -> str | None:
+        """Check the files against the build's digests, once for each state of the folder."""
+        path = self.opened.path
+        with self._lock:
+            if self._damage is not None:
+                return self._damage
+            try:
+                signature = _stat_signature(path)
+            except OSError as exc:
+                self._damage = f"{path}: expected an index folder, found {exc.strerror}"
+                return self._damage
+            if signature == self._checked:
+                return None  # the same files were found intact after an earlier failure
+            try:
+                check_files(path, self.opened.meta)
+            except IndexError_ as exc:
+                self._damage = str(exc)
+                return self._damage
+            self._checked = signature
+            return None
 
 
 class SearchState:
@@ -29,7 +93,10 @@ class SearchState:
             return None
 
     def engine(self) -> SearchEngine:
-        """Return the engine of the current generation (raises IndexError_ if there is none)."""
+        """Return the engine of the current generation (raises IndexError_ if there is none).
+
+        The engine's ``search`` raises IndexError_ when the generation's files are damaged.
+        """
         target = self._current_target()
         engine = self._engine
         if engine is not None and target == self._target:
@@ -37,8 +104,11 @@ class SearchState:
         with self._lock:
             if self._engine is None or target != self._target:
                 opened = open_current(self.root)
-                engine = SearchEngine(opened, time_budget=self.time_budget)
-                engine.search(SearchRequest(q="warm up 预热"))  # load jieba before a customer
+                engine = CheckedEngine(opened, time_budget=self.time_budget)
+                # Load jieba before a customer does. A damaged generation is kept all the same:
+                # its searches then answer at once, without reopening it on every request.
+                with suppress(IndexError_):
+                    engine.search(WARM_UP)
                 self._engine, self._target = engine, os.path.basename(opened.path)
             assert self._engine is not None
             return self._engine
