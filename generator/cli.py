@@ -6,7 +6,7 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 
@@ -87,7 +87,7 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
 @click.option("--kb", "kb_dir", type=PATH, help="Knowledge base folder (default kb/).")
 @click.option(
     "--audience",
-    type=click.Choice(["public", "internal"]),
+    type=click.Choice(get_args(Audience)),
     default="public",
     show_default=True,
     help="public: the customers' portal; internal: the agents' portal, internal articles too.",

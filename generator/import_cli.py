@@ -6,13 +6,14 @@ import re
 import time
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import click
 
 from generator.errors import KbError
 from generator.frontmatter import LANGS, SLUG_PATTERN, Lang
 from generator.importer import DIALECTS, Dialect, ImportOptions, UsageError, run_import
+from generator.pagekit import Audience
 
 __all__ = ["import_cmd"]
 
@@ -60,7 +61,7 @@ def _kb_of(out: Path) -> Path | None:
 @click.option("--owner", help="Owner of every article (default: the page's author).")
 @click.option(
     "--audience",
-    type=click.Choice(["public", "internal"]),
+    type=click.Choice(get_args(Audience)),
     default="public",
     show_default=True,
     help="Audience of every article.",
