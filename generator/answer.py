@@ -13,7 +13,7 @@ import re
 from generator.body import headings, section_heading, section_key
 from generator.knowledge import Article
 
-__all__ = ["ANSWER_SECTIONS", "customer_answer", "plain_text"]
+__all__ = ["ANSWER_SECTIONS", "customer_answer", "readable_text"]
 
 # The sections that tell a customer what to do, per article type, in order.
 ANSWER_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -47,8 +47,12 @@ def _inline(line: str) -> str:
     return html.unescape(_ATTRS.sub("", line))
 
 
-def plain_text(markdown: str, colon: str = ":") -> str:
-    """Turn a Markdown fragment into text a customer can read as it is."""
+def readable_text(markdown: str, colon: str = ":") -> str:
+    """Turn a Markdown fragment into text a customer can read as it is.
+
+    Unlike :func:`generator.indexer.plain_text`, which keeps only the words for the index, this
+    keeps the layout: step numbers, line breaks, code as written, admonition titles.
+    """
     out: list[str] = []
     fence: str | None = None
     block: int | None = None  # the indentation of an admonition's body while inside one
@@ -116,7 +120,7 @@ def customer_answer(article: Article) -> str:
             continue
         title, markdown = section
         colon = ":" if article.meta.lang == "en" else "："
-        body = plain_text(markdown, colon)
+        body = readable_text(markdown, colon)
         if body:
             label = _inline(title) or section_heading(key, article.meta.lang)
             parts.append(f"{label}{colon}\n{body}")

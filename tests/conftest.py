@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
+from bench.common import free_port
 from generator.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -146,12 +146,6 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.05)
     return value
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_http(url: str, timeout: float = 20.0) -> None:

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from bench.common import free_port
 from generator.cli import cli
-from tests.conftest import REPO, Built, copy_data_dir, free_port, wait_http
+from tests.conftest import REPO, Built, copy_data_dir, wait_http
 
 pytestmark = pytest.mark.e2e
 

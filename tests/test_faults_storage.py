@@ -21,6 +21,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 import kbcore.events
+from bench.common import free_port
 from generator.server import create_portal_app
 from kbcore.config import load_settings
 from kbcore.db import clicks, open_store, ratings, searches
@@ -28,7 +29,6 @@ from kbcore.events import EventLog
 from kbcore.storage import Storage
 from tests.conftest import (
     copy_data_dir,
-    free_port,
     serving,
 )
 from tests.test_faults import LOGIN, call, search, sqlite_column, vote

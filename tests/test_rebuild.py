@@ -11,7 +11,8 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import KB_BIN, SAMPLE_KB, free_port, wait_http
+from bench.common import free_port
+from tests.conftest import KB_BIN, SAMPLE_KB, wait_http
 
 pytestmark = pytest.mark.e2e
 

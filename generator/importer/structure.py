@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from generator.answer import plain_text
+from generator.answer import readable_text
 from generator.body import REQUIRED_SECTIONS, section_heading, section_key
 from generator.frontmatter import ArticleType, Lang
 from generator.importer.document import Line, Lines, code_flags, demote
@@ -117,9 +117,9 @@ def first_paragraph(lines: Lines) -> str | None:
         if prose:
             paragraph.append(text)
         elif paragraph:
-            found = " ".join(plain_text(" ".join(paragraph)).split())
+            found = " ".join(readable_text(" ".join(paragraph)).split())
             if found:
                 return found
             paragraph = []
-    found = " ".join(plain_text(" ".join(paragraph)).split()) if paragraph else ""
+    found = " ".join(readable_text(" ".join(paragraph)).split()) if paragraph else ""
     return found or None

@@ -25,8 +25,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from bench.common import free_port
 from kbcore.db import Store, open_store, ratings
-from tests.conftest import copy_data_dir, free_port, wait_http
+from tests.conftest import copy_data_dir, wait_http
 
 pytestmark = pytest.mark.e2e
 
