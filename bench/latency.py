@@ -1,6 +1,6 @@
 """Search latency and throughput at 1,000 and 10,000 articles, in-process and over HTTP.
 
-    .venv/bin/python -m bench.latency --sizes 1000,10000 --requests 400
+    .venv/bin/python -m bench.latency --sizes 1000,10000 --requests 3000 --clients 2,6
 
 For each size, real documents (TiDB's Chinese docs and StackFAQ threads, half each) are cycled
 into that many articles with distinct ids and a slight variation (a numbered title and one
@@ -8,11 +8,17 @@ paragraph left out), written as a knowledge base and indexed by ``write_generati
 
 - in-process: ``GET /api/search`` through ``search_api.create_app(...).test_client()``, one
   request at a time, against the same queries through the Whoosh-default baseline;
-- over HTTP: gunicorn with 2 sync workers on 127.0.0.1, 2 client threads, one connection per
-  request, a 10 s timeout per request and an overall deadline; gunicorn is stopped by its PID.
+- over HTTP: gunicorn with ``deploy/gunicorn.conf.py`` (2 gthread workers, 4 threads each) on
+  127.0.0.1 serving ``search_api``, for each ``--clients`` count: that many client threads, each
+  on one kept-alive connection, a 10 s timeout per request and an overall deadline. The peak
+  memory (VmHWM) of each worker is read from /proc before gunicorn is stopped by its PID.
+
+The query mix is long, mostly distinct questions: with ``--requests 3000`` nearly every request
+is a query the workers have not seen, so their caches (postings, stored fields) are cold for it.
 
 Every search is logged into a SQLite file in the data dir, as in production.
 The query mix alternates real queries of the two public query sets (Chinese and English).
+The client threads share the machine's cores with gunicorn.
 """
 
 from __future__ import annotations
@@ -121,24 +127,34 @@ def in_process(data_dir: Path, queries: Sequence[str]) -> Run:
     return timed_loop(call, queries)
 
 
-def _get(port: int, text: str) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        connection.request("GET", "/api/search?" + urlencode({"q": text}))
-        response = connection.getresponse()
-        response.read()
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
+class _Client:
+    """One kept-alive connection to the server, opened again after a failure."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection: http.client.HTTPConnection | None = None
+
+    def get(self, text: str) -> bool:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
+            )
+        try:
+            self.connection.request("GET", "/api/search?" + urlencode({"q": text}))
+            response = self.connection.getresponse()
+            response.read()
+            return response.status == 200
+        except (OSError, http.client.HTTPException):
+            self.connection.close()
+            self.connection = None
+            return False
 
 
 def _wait_ready(port: int, server: subprocess.Popen[bytes], deadline: float) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        if _get(port, "warm up"):
+        if _Client(port).get("warm up"):
             return
         time.sleep(0.5)
     raise SystemExit("gunicorn did not answer /api/search in time")
@@ -151,11 +167,12 @@ def _clients(port: int, queries: Sequence[str], threads: int, deadline: float) -
     lock = threading.Lock()
 
     def worker(part: Iterable[str]) -> None:
+        client = _Client(port)
         for text in part:
             if time.monotonic() > deadline:
                 return
             began = time.perf_counter()
-            ok = _get(port, text)
+            ok = client.get(text)
             elapsed = (time.perf_counter() - began) * 1000
             with lock:
                 latencies.append(elapsed)
@@ -173,19 +190,39 @@ def _clients(port: int, queries: Sequence[str], threads: int, deadline: float) -
     return Run(latencies, time.perf_counter() - start, errors[0])
 
 
-def over_http(data_dir: Path, queries: Sequence[str], log: Path, budget: float) -> Run:
-    """``/api/search`` on gunicorn (2 workers) over loopback, 2 client threads."""
+def _workers_peak_mb(master: int) -> list[float]:
+    """The peak resident memory of each of gunicorn's workers, in MB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
+    return peaks
+
+
+def over_http(
+    data_dir: Path, queries: Sequence[str], log: Path, budget: float, clients: Sequence[int]
+) -> tuple[list[tuple[int, Run]], list[float]]:
+    """``/api/search`` on gunicorn as deployed, for each number of client threads; the runs and
+    the workers' peak memory."""
     port = free_port()
-    env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
-    command = [str(REPO / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(data_dir),
+        "KB_BIND": f"127.0.0.1:{port}",
+        "KB_APP": "search_api:create_app()",
+    }
+    command = [str(REPO / ".venv/bin/gunicorn"), "-c", str(REPO / "deploy/gunicorn.conf.py")]
     with open(log, "wb") as output:
-        server = subprocess.Popen(
-            [*command, "search_api:create_app()"], cwd=REPO, env=env, stdout=output, stderr=output
-        )
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
         try:
             _wait_ready(port, server, time.monotonic() + 120)
             _clients(port, queries[:WARMUP], 2, time.monotonic() + 120)  # warm both workers
-            return _clients(port, queries, 2, time.monotonic() + budget)
+            runs = [
+                (count, _clients(port, queries, count, time.monotonic() + budget))
+                for count in clients
+            ]
+            return runs, _workers_peak_mb(server.pid)
         finally:
             stop(server)
 
@@ -203,7 +240,9 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 Rows = list[list[object]]
 
 
-def measure(size: int, requests: int, budget: float, workdir: Path) -> tuple[Rows, Rows]:
+def measure(
+    size: int, requests: int, budget: float, clients: Sequence[int], workdir: Path
+) -> tuple[Rows, Rows]:
     """Build the ``size``-article index and the baseline, then time both."""
     docs = scaled_docs(size)
     write_kb(docs, workdir / "kb")
@@ -224,12 +263,17 @@ def measure(size: int, requests: int, budget: float, workdir: Path) -> tuple[Row
         baseline.search(text)
         return True
 
-    log = workdir / "gunicorn.log"
     runs = [
         ("kb-portal", "in-process /api/search", in_process(workdir / "data", queries)),
         ("whoosh-default", "in-process search()", timed_loop(baseline_call, queries)),
-        ("kb-portal", "HTTP gunicorn -w 2", over_http(workdir / "data", queries, log, budget)),
     ]
+    served, peaks = over_http(workdir / "data", queries, workdir / "gunicorn.log", budget, clients)
+    memory = " / ".join(f"{mb:.0f}" for mb in peaks)
+    runs += [
+        ("kb-portal", f"HTTP gunicorn 2 workers, {count} clients", run) for count, run in served
+    ]
+    builds[0].append(memory)
+    builds[1].append("–")
     return builds, [[size, system, mode, *run.row()] for system, mode, run in runs]
 
 
@@ -238,16 +282,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--requests", type=int, default=400, help="timed requests per loop")
     parser.add_argument("--budget", type=float, default=300, help="seconds per HTTP loop, at most")
+    parser.add_argument("--clients", default="2", help="comma-separated client thread counts")
     args = parser.parse_args(argv)
     print(describe_run(), flush=True)
     builds: Rows = []
     rows: Rows = []
     with tempfile.TemporaryDirectory(prefix="kb-latency-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            built, timed = measure(size, args.requests, args.budget, Path(tmp) / str(size))
+            clients = [int(c) for c in args.clients.split(",")]
+            built, timed = measure(size, args.requests, args.budget, clients, Path(tmp) / str(size))
             builds += built
             rows += timed
-    print_table(["articles", "system", "build s", "index MB"], builds)
+    print_table(["articles", "system", "build s", "index MB", "worker peak MB"], builds)
     print()
     print_table(
         ["articles", "system", "mode", "p50 ms", "p95 ms", "p99 ms", "req/s", "requests", "errors"],

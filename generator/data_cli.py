@@ -61,7 +61,7 @@ def ready_store(settings: Settings) -> Iterator[Store]:
 
 
 def open_engine(settings: Settings) -> SearchEngine:
-    """Open the search engine of the current index generation."""
+    """Open the search engine of the current index generation (close it, or use ``with``)."""
     try:
         return SearchEngine(open_current(index_root(settings.data_dir)))
     except IndexError_ as exc:
@@ -132,8 +132,7 @@ def backlog(
         return
     settings = _settings(ctx)
     start = datetime.now(UTC) - _duration(since, "--since") if since else None
-    engine = open_engine(settings)
-    with ready_store(settings) as store:
+    with open_engine(settings) as engine, ready_store(settings) as store:
         items = read_backlog(
             store,
             engine,
@@ -152,8 +151,7 @@ def backlog(
 def set_cmd(ctx: click.Context, item: str, status: str, article: str | None) -> None:
     """Set the status of ITEM (its id from `kb backlog`)."""
     settings = _settings(ctx)
-    engine = open_engine(settings)
-    with ready_store(settings) as store:
+    with open_engine(settings) as engine, ready_store(settings) as store:
         found = _find(read_backlog(store, engine, statuses=STATUSES), item)
         set_status(store, found.key, status, article)
     click.echo(f"{found.id}: {status}" + (f" by {article}" if article else ""))
@@ -185,7 +183,8 @@ def propose_after_build(settings: Settings) -> str | None:
         return None  # nothing searched yet: leave no empty database behind
     try:
         store.check_schema()
-        proposals = propose_resolutions(store, open_engine(settings))
+        with open_engine(settings) as engine:
+            proposals = propose_resolutions(store, engine)
     except (DatabaseError, SQLAlchemyError):
         return None
     finally:
@@ -217,11 +216,10 @@ def report_cmd(ctx: click.Context, out: Path, since: str, kb_dir: Path | None) -
 
     settings = settings_of(ctx, kb_dir=kb_dir)
     period = period_ending(datetime.now(UTC), _duration(since, "--since"))
-    engine = open_engine(settings)
     checked = run_checks(settings.kb_dir)
     if checked.kb is None:
         raise KbError(f"{settings.kb_dir}: cannot load the knowledge base ({checked.summary()})")
-    with ready_store(settings) as store:
+    with open_engine(settings) as engine, ready_store(settings) as store:
         data = collect_report(store, engine, checked.kb, period)
     path = write_report(render_report(data), out)
     totals = data.stats.totals

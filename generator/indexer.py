@@ -165,7 +165,7 @@ def write_generation(
     try:
         analysis = analysis_of(kb)
         index = whoosh_index.create_in(str(generation), make_schema(analysis))
-        writer = index.writer(limitmb=256)
+        writer = index.writer(limitmb=256, compound=False)
         try:
             for article in articles:
                 writer.add_document(**_document(article, analysis))
@@ -215,7 +215,7 @@ def update_generation(
                 os.link(path, generation / path.name)
         index = whoosh_index.open_dir(str(generation))
         analysis = index.schema["body"].analyzer.analysis
-        writer = index.writer()
+        writer = index.writer(compound=False)
         try:
             for article_id in removed:
                 writer.delete_by_term("id", article_id)

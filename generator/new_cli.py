@@ -56,7 +56,8 @@ def _confirm_new(settings: Settings, article: NewArticle, title: str, yes: bool)
     except KbError as exc:
         click.echo(f"Near-duplicate check skipped: {exc.format_message()}")
         return True
-    similar = near_duplicates(engine, title)
+    with engine:
+        similar = near_duplicates(engine, title)
     if not similar:
         return True
     click.echo("Articles that may already cover this problem:")

@@ -83,7 +83,8 @@ def search_cmd(
     request = SearchRequest(
         q=text, lang=lang, product=product, type=type_, per_page=limit, internal=internal
     )
-    found = open_engine(settings).search(request)
+    with open_engine(settings) as engine:
+        found = engine.search(request)
     search_id = uuid.uuid4().hex
     # Agents' searches count as evidence too, once there is a store to hold them.
     if open_store(settings.database_url, settings.data_dir).exists():

@@ -93,7 +93,7 @@ class Settings(BaseModel):
         12, ge=1, le=720, description="How long an agent's login lasts, in hours."
     )
     search_time_budget_ms: int = Field(
-        500, ge=10, le=10000, description="Longest a search may collect results."
+        500, ge=10, le=10000, description="Longest a search may go on to its next stage."
     )
     database_url: str | None = Field(
         None,

@@ -1,8 +1,9 @@
 """Search the index: parse nothing, build the query from analysed terms, rank, snippet, facet.
 
 User input never reaches Whoosh's query syntax: the query string goes through the same analysis
-as the articles, and the query is built from ``Term`` objects, so ``*``, ``field:x``, ``a^5`` or
-``[a TO z]`` are plain words. Each search has a term cap and a time budget.
+as the articles, and each analysed term is looked up as it is, so ``*``, ``field:x``, ``a^5`` or
+``[a TO z]`` are plain words. Scores are computed over all articles at once from the index's
+postings (:mod:`kbcore.vectors`). Each search has a term cap and a time budget.
 
 Stages: ``strict`` (at least 20% of the query's words must match, all of them for one or two
 words), then ``fuzzy`` (the same, with unknown Latin words matched within one edit), then
@@ -14,19 +15,22 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+from cachetools import LRUCache
 from whoosh import query as Q
-from whoosh import sorting
-from whoosh.collectors import TimeLimit
 
 from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
-from kbcore.collecting import AtLeast, BestOf, Deadline, count_articles
 from kbcore.index import OpenIndex, Suggestion
 from kbcore.snippets import LATIN_WORD, Highlighter, Hit
+from kbcore.vectors import Postings, Vector, at_least, best, count_groups, rank
 
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
 
@@ -41,7 +45,11 @@ LATIN_GRAMS_WEIGHT = 0.6
 HEADING_PHRASE_WEIGHT = 3.0
 DEFAULT_LANG = "zh-Hans"
 SYNONYM_WEIGHT = 0.7
+FUZZY_WEIGHT = 0.7  # a word one edit away from an unknown typed word
 LANG_BONUS = 3.0
+# Postings kept in memory per worker and generation (12 bytes each): the most used terms.
+CACHE_POSTINGS = 4_000_000
+CACHE_STORED = 2_000  # documents' stored fields (url, summary, sections) for results
 Fallback = Literal["fuzzy", "any-term"] | None
 
 Clause = list[tuple[str, ...]]  # alternatives; every term of an alternative must match
@@ -110,36 +118,6 @@ class SearchResponse:
     truncated: bool = False
 
 
-def _term_query(term: str) -> Q.Query:
-    """Match a term in any field; the best field counts."""
-    return BestOf([Q.Term(name, term, boost=w) for name, w in FIELD_WEIGHTS.items()])
-
-
-def _clause_query(clause: Clause, fuzzy: set[str] | None = None) -> Q.Query:
-    """Match one clause: the typed terms, or (scored lower) any of their synonyms."""
-    alternatives = []
-    for number, terms in enumerate(clause):
-        parts: list[Q.Query] = []
-        for term in terms:
-            if fuzzy is not None and term in fuzzy:
-                parts.append(
-                    Q.Or(
-                        [_term_query(term)]
-                        + [
-                            Q.FuzzyTerm(name, term, boost=w * 0.7, maxdist=1, prefixlength=1)
-                            for name, w in FIELD_WEIGHTS.items()
-                            if name != "codes"
-                        ]
-                    )
-                )
-            else:
-                parts.append(_term_query(term))
-        query = parts[0] if len(parts) == 1 else Q.And(parts)
-        alternatives.append(query if number == 0 else Q.Or([query], boost=SYNONYM_WEIGHT))
-    # The best alternative counts, so an article full of synonyms does not outrank the words typed.
-    return alternatives[0] if len(alternatives) == 1 else BestOf(alternatives)
-
-
 def preferred_lang(typed: str) -> str:
     """Guess the language of what was typed: Traditional, Simplified or English.
 
@@ -150,6 +128,78 @@ def preferred_lang(typed: str) -> str:
     if any(word.isalpha() for word in LATIN_WORD.findall(normalize(typed)) if len(word) > 1):
         return "en"
     return DEFAULT_LANG
+
+
+class _Scoring:
+    """One search's vectors, read through its searcher from the generation's postings."""
+
+    def __init__(self, postings: Postings, searcher: Any) -> None:
+        self.postings = postings
+        self.searcher = searcher
+        self.reader = searcher.reader()
+
+    def term(self, term: str, fuzzy: bool = False) -> Vector:
+        """``term`` in any field, the best field counting; ``fuzzy``: or words one edit away."""
+        found = best(
+            [self.postings.vector(self.searcher, f, term, w) for f, w in FIELD_WEIGHTS.items()]
+        )
+        if not fuzzy:
+            return found
+        near = [
+            self.postings.vector(self.searcher, f, word, w * FUZZY_WEIGHT)
+            for f, w in FIELD_WEIGHTS.items()
+            if f != "codes"
+            for word in self.postings.lexicon(self.reader, f).within(term, 1)
+        ]
+        return found + best(near) if near else found
+
+    def clause(self, clause: Clause, fuzzy: set[str]) -> Vector:
+        """The typed terms, or (scored lower) any of their synonyms: the best alternative."""
+        alternatives = []
+        for number, terms in enumerate(clause):
+            parts = [self.term(t, t in fuzzy) for t in terms]
+            vector = at_least(parts, len(parts))
+            alternatives.append(vector if number == 0 else vector * SYNONYM_WEIGHT)
+        # The best alternative counts: an article full of synonyms does not outrank the words typed.
+        return best(alternatives)
+
+    def heading_phrase(self, words: list[str]) -> Vector:
+        """The words in the typed order (one word between allowed) in a title or heading."""
+        out = np.zeros(self.postings.size, dtype=np.float64)
+        holding = self.postings.live
+        for word in dict.fromkeys(words):  # Whoosh checks positions only where all words are
+            holding = holding & self.postings.mask(self.searcher, "headings", word)
+            if not holding.any():
+                return out
+        phrase = Q.Phrase("headings", words, slop=1, boost=HEADING_PHRASE_WEIGHT)
+        matcher = phrase.matcher(self.searcher)
+        while matcher.is_active():
+            out[matcher.id()] = matcher.score()
+            matcher.next()
+        return out
+
+    def grams(self, grams: Iterable[str]) -> Vector:
+        """Any of the character bigrams, Chinese ones weighing more than Latin words."""
+        out = np.zeros(self.postings.size, dtype=np.float64)
+        for g in grams:  # a bigram typed twice counts twice
+            weight = GRAMS_WEIGHT if has_cjk(g) else LATIN_GRAMS_WEIGHT
+            out += self.postings.vector(self.searcher, "grams", g, weight)
+        return out
+
+    def allowed(self, request: SearchRequest) -> npt.NDArray[np.bool_]:
+        """The live documents that pass the request's filters and audience."""
+        mask = self.postings.live.copy()
+        for name, value in (
+            ("lang", request.lang),
+            ("product", request.product),
+            ("type", request.type),
+            ("category", request.category),
+            ("tag", normalize(request.tag).replace(" ", "-") if request.tag else None),
+            ("audience", None if request.internal else "public"),
+        ):
+            if value:
+                mask &= self.postings.mask(self.searcher, name, value)
+        return mask
 
 
 class SearchEngine:
@@ -169,75 +219,67 @@ class SearchEngine:
         self.time_budget = time_budget
         self.max_terms = max_terms
         self.min_match = min_match
+        # One searcher per engine: opening one copies the postings file into memory (Whoosh's
+        # compound segments), and its files are read with seek and read, so searches take turns.
+        self._opened: tuple[Any, Postings] | None = None
+        self._close: Callable[[], object] = lambda: None
+        self._stored_cache: LRUCache[int, dict[str, Any]] = LRUCache(CACHE_STORED)
+        self._lock = threading.Lock()
 
-    def _filter(self, request: SearchRequest) -> Q.Query:
-        terms = [
-            Q.Term(name, value)
-            for name, value in (
-                ("lang", request.lang),
-                ("product", request.product),
-                ("type", request.type),
-                ("category", request.category),
-                ("tag", normalize(request.tag).replace(" ", "-") if request.tag else None),
+    def _searcher(self) -> tuple[Any, Postings]:
+        """The engine's searcher and postings arrays, opened by the first search (hold the lock)."""
+        if self._opened is None:
+            searcher = self.opened.index.searcher()
+            # Closed by close(), or when the engine is collected.
+            self._close = weakref.finalize(self, searcher.close)
+            postings = Postings(
+                searcher.reader(), columns=(*FACETS, "group"), cache_postings=CACHE_POSTINGS
             )
-            if value
-        ]
-        if not request.internal:
-            terms.append(Q.Term("audience", "public"))
-        return Q.And(terms) if terms else Q.Every()
+            self._opened = searcher, postings
+        return self._opened
 
-    def _run(
-        self, searcher: Any, query: Q.Query, request: SearchRequest, lang: str, deadline: float
-    ) -> tuple[Any, bool]:
-        facets = {name: sorting.FieldFacet(name, maptype=sorting.UnorderedList) for name in FACETS}
-        # One result per translation group: the version in the reader's language if it matched.
-        in_lang_first = sorting.MultiFacet(
-            [
-                sorting.TranslateFacet(
-                    lambda key: key != lang.encode(), sorting.FieldFacet("lang")
-                ),
-                sorting.ScoreFacet(),
-            ]
-        )
-        collector = searcher.collector(
-            limit=request.page * request.per_page,
-            groupedby=facets,
-            collapse=sorting.FieldFacet("group"),
-            collapse_order=in_lang_first,
-        )
-        # The filter is part of the query (Whoosh's filter collector would bypass collapsing).
-        bounded = Deadline(
-            Q.And([query, Q.ConstantScoreQuery(self._filter(request), 0.0)]), deadline
-        )
-        truncated = False
-        try:
-            searcher.search_with_collector(bounded, collector)
-        except TimeLimit:
-            truncated = True
-        return collector.results(), truncated
+    def _stored(self, searcher: Any, docnum: int) -> dict[str, Any]:
+        """A document's stored fields (hold the lock): the most shown ones stay in memory."""
+        found = self._stored_cache.get(docnum)
+        if found is None:
+            found = self._stored_cache[docnum] = searcher.stored_fields(docnum)
+        return found
+
+    def close(self) -> None:
+        """Close the searcher; a later search opens it again."""
+        with self._lock:
+            self._close()
+            self._opened = None
+
+    def __enter__(self) -> SearchEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _stages(
-        self, searcher: Any, words: list[str], clauses: list[Clause], grams: list[str], lang: str
-    ) -> list[tuple[Fallback, Q.Query]]:
+        self,
+        scoring: _Scoring,
+        words: list[str],
+        clauses: list[Clause],
+        grams: list[str],
+        in_lang: npt.NDArray[np.bool_],
+    ) -> Iterator[tuple[Fallback, Vector]]:
+        """Each stage's scores, computed when the stage is reached."""
         need = len(clauses) if len(clauses) <= 2 else math.ceil(len(clauses) * self.min_match)
-        extras: list[Q.Query] = [Q.ConstantScoreQuery(Q.Term("lang", lang), LANG_BONUS)]
+        extras = np.where(in_lang, LANG_BONUS, 0.0)
         if len(words) >= 2 and HEADING_PHRASE_WEIGHT:
-            extras.append(Q.Phrase("headings", words, slop=1, boost=HEADING_PHRASE_WEIGHT))
-        if grams:
-            extras.append(
-                Q.Or(
-                    [
-                        Q.Term("grams", g, boost=GRAMS_WEIGHT if has_cjk(g) else LATIN_GRAMS_WEIGHT)
-                        for g in grams
-                    ]
-                )
-            )
+            extras += scoring.heading_phrase(words)
+        gram_scores = scoring.grams(grams) if grams else None
+        if gram_scores is not None:
+            extras += gram_scores
 
-        def ranked(required: Q.Query) -> Q.Query:
-            return Q.AndMaybe(required, Q.Or(extras))
+        def ranked(required: Vector) -> Vector:
+            return np.where(required > 0, required + extras, 0.0)
 
-        stages: list[tuple[Fallback, Q.Query]] = []
-        reader = searcher.reader()
+        exact = [scoring.clause(c, set()) for c in clauses]
+        if clauses:
+            yield None, ranked(at_least(exact, need))
         unknown = {
             t
             for c in clauses
@@ -245,18 +287,16 @@ class SearchEngine:
             if t.isalpha()
             and t.isascii()
             and len(t) >= 4
-            and not any(reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
+            and not any(scoring.reader.doc_frequency(f, t) for f in FIELD_WEIGHTS)
         }
-        if clauses:
-            stages.append((None, ranked(AtLeast([_clause_query(c) for c in clauses], need))))
-        tolerant = [_clause_query(c, unknown) for c in clauses]
+        tolerant = exact
         if unknown:
-            stages.append(("fuzzy", ranked(AtLeast(tolerant, need))))
+            tolerant = [scoring.clause(c, unknown) for c in clauses]
+            yield "fuzzy", ranked(at_least(tolerant, need))
         # Any term, typo-tolerant; the bigrams, but not the whole phrase, may carry it alone.
-        anything = tolerant + [q for q in extras[1:] if not isinstance(q, Q.Phrase)]
+        anything = tolerant + ([gram_scores] if gram_scores is not None else [])
         if anything:
-            stages.append(("any-term", ranked(Q.Or(anything))))
-        return stages
+            yield "any-term", ranked(np.sum(anything, axis=0))
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run ``request`` through the stages until one finds something."""
@@ -264,25 +304,41 @@ class SearchEngine:
         words = self.analysis.terms_of(text, "words", normalized=True)[: self.max_terms]
         grams = self.analysis.terms_of(text, "grams", normalized=True)[: self.max_terms * 2]
         clauses = self.synonyms.clauses(words)
-        results, fallback, truncated, hits = None, None, False, []
+        ranked, fallback, truncated, hits = None, None, False, []
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        # One budget for the whole search, all stages together.
+        # One budget for the whole search, all stages together, checked between stages.
         deadline = time.monotonic() + self.time_budget
-        with self.opened.index.searcher() as searcher:
+        with self._lock:
+            searcher, postings = self._searcher()
+            scoring = _Scoring(postings, searcher)
             lang = request.lang or preferred_lang(request.q)
-            for stage, query in self._stages(searcher, words, clauses, grams, lang):
-                results, truncated = self._run(searcher, query, request, lang, deadline)
+            languages = postings.columns["lang"]
+            in_lang = languages.codes == languages.code(lang)
+            allowed = scoring.allowed(request)
+            group = postings.columns["group"]
+            for stage, scores in self._stages(scoring, words, clauses, grams, in_lang):
+                # One result per translation group: the reader's language if it matched.
+                ranked = rank(scores, allowed, group, ~in_lang)
                 fallback = stage
-                if results.scored_length() or truncated:
+                if len(ranked.docnums):
                     break
-            suggestion = self._did_you_mean(searcher, text)
-            if results is not None and results.scored_length():
-                facets = count_articles(searcher, results, FACETS)
+                if time.monotonic() > deadline:
+                    truncated = True
+                    break
+            suggestion = self._did_you_mean(searcher, postings, text)
+            if ranked is not None and len(ranked.docnums):
+                facets = {
+                    name: count_groups(ranked.matched, postings.columns[name], group)
+                    for name in FACETS
+                }
                 highlight = Highlighter(text, {t for c in clauses for alt in c for t in alt})
                 start = (request.page - 1) * request.per_page
-                end = min(results.scored_length(), start + request.per_page)
-                hits = [highlight.hit(results[i]) for i in range(start, end)]
-        total = facets.pop("_total", {}).get("", 0)
+                page = slice(start, start + request.per_page)
+                hits = [
+                    highlight.hit(self._stored(searcher, int(docnum)), float(score))
+                    for docnum, score in zip(ranked.docnums[page], ranked.scores[page], strict=True)
+                ]
+        total = len(ranked.docnums) if ranked is not None else 0
         return SearchResponse(
             text,
             total,
@@ -296,16 +352,21 @@ class SearchEngine:
             truncated,
         )
 
-    def _did_you_mean(self, searcher: Any, text: str) -> str | None:
-        corrector = searcher.corrector("spell")
+    def _did_you_mean(self, searcher: Any, postings: Postings, text: str) -> str | None:
+        """The query with unknown Latin words replaced by the most frequent near word."""
         reader = searcher.reader()
         changed = text
         for word in set(LATIN_WORD.findall(text)):
-            if len(word) < 4 or not word.isalpha() or reader.doc_frequency("spell", word):
+            if len(word) < 4 or not word.isalpha():
                 continue
-            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) <= 6 else 2, prefix=1)
-            if found:
-                changed = re.sub(rf"\b{re.escape(word)}\b", found[0], changed)
+            # Known (in any form the analysis gives it: a stem, a sub-word), or a common word.
+            terms = self.analysis.terms_of(word, normalized=True)
+            if not terms or any(reader.doc_frequency("spell", t) for t in terms):
+                continue
+            near = postings.lexicon(reader, "spell").within(word, 1 if len(word) <= 6 else 2)
+            if near:
+                found = min(near, key=lambda w: (-reader.frequency("spell", w), w))
+                changed = re.sub(rf"\b{re.escape(word)}\b", found, changed)
         return changed if changed != text else None
 
     def suggest(self, text: str, *, internal: bool = False, limit: int = 8) -> list[Suggestion]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +50,9 @@ class Highlighter:
         )
         return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
 
-    def hit(self, result: Any) -> Hit:
-        doc = result["doc"]
+    def hit(self, stored: Mapping[str, Any], relevance: float) -> Hit:
+        """The result for a document's ``stored`` fields and its ``relevance`` score."""
+        doc = stored["doc"]
         best, best_score = None, 0
         for section in doc["sections"]:
             score = len(self.terms & set(section["terms"]))
@@ -59,14 +61,14 @@ class Highlighter:
         text = best["text"] if best else doc["summary"]
         url = doc["url"] + (f"#{best['anchor']}" if best and best["anchor"] else "")
         return Hit(
-            id=result["id"],
-            title=result["title"],
+            id=stored["id"],
+            title=stored["title"],
             url=url,
             snippet=self._snippet(" ".join(text.split())),
-            score=round(result.score, 3),
-            type=result["type"],
-            product=result["product"],
-            lang=result["lang"],
+            score=round(relevance, 3),
+            type=stored["type"],
+            product=stored["product"],
+            lang=stored["lang"],
             section=(best["heading"] or None) if best else None,
         )
 

@@ -1,8 +1,10 @@
 """The search service's resources: the current index generation, reopened when it changes.
 
 A generation whose files were damaged after the build (truncated, overwritten) makes Whoosh fail
-in many ways (``EOFError``, ``struct.error``, a bare ``Exception``…). When a search fails, the
-files are checked against the digests the build recorded; if one differs, the search raises
+in many ways (``EOFError``, ``struct.error``, a bare ``Exception``…). When a search fails, or
+when the files' sizes or modification times differ from when the engine was made (the engine
+keeps what it has read in memory, so a damaged file may not fail at once), the files are checked
+against the digests the build recorded; if one differs, the search raises
 :class:`~kbcore.index.IndexError_` naming it, and so does every later search of that generation,
 at once, until a build moves ``current``. A failure over intact files is a bug and propagates.
 """
@@ -40,10 +42,19 @@ class CheckedEngine(SearchEngine):
         super().__init__(opened, time_budget=time_budget)
         self._damage: str | None = None
         self._checked: tuple[tuple[str, int, int], ...] | None = None
-        self._lock = threading.Lock()
+        self._check_lock = threading.Lock()
+        self._as_opened = self._signature()
+
+    def _signature(self) -> tuple[tuple[str, int, int], ...] | None:
+        try:
+            return _stat_signature(self.opened.path)
+        except OSError:
+            return None
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Search, or raise IndexError_ if the generation's files are damaged."""
+        if self._damage is None and self._signature() != self._as_opened:
+            self._find_damage()
         if self._damage is not None:
             raise IndexError_(self._damage)
         try:
@@ -57,7 +68,7 @@ class CheckedEngine(SearchEngine):
     def _find_damage(self) -> str | None:
         """Check the files against the build's digests, once for each state of the folder."""
         path = self.opened.path
-        with self._lock:
+        with self._check_lock:
             if self._damage is not None:
                 return self._damage
             try:
@@ -109,6 +120,8 @@ class SearchState:
                 # its searches then answer at once, without reopening it on every request.
                 with suppress(IndexError_):
                     engine.search(WARM_UP)
+                if self._engine is not None:
+                    self._engine.close()  # a search still on it opens it again
                 self._engine, self._target = engine, os.path.basename(opened.path)
             assert self._engine is not None
             return self._engine

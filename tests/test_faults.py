@@ -107,6 +107,13 @@ def writing(root: Path, known: set[str]) -> Path | None:
     return None
 
 
+def biggest_index_file(generation: Path) -> Path:
+    """The generation's largest Whoosh file (the postings): where damage surely hurts."""
+    return max(
+        (p for p in generation.iterdir() if p.name != "meta.json"), key=lambda p: p.stat().st_size
+    )
+
+
 def sqlite_column(data_dir: Path, query: str) -> list[Any]:
     """The first column of ``query``'s rows, read from the data dir's SQLite file."""
     with closing(sqlite3.connect(data_dir / "kb.sqlite")) as conn:
@@ -169,7 +176,7 @@ def test_a_damaged_index_answers_503_fast_until_the_next_build(built_sample, kb_
     with serving(built_sample.site_dir, data, log) as base:
         assert search(base, LOGIN)[0] == 200
         generation = root / os.readlink(root / "current")
-        segment = max(generation.glob("*.seg"), key=lambda p: p.stat().st_size)
+        segment = biggest_index_file(generation)
         os.truncate(segment, segment.stat().st_size // 2)
 
         for _ in range(3):
@@ -215,7 +222,7 @@ def test_a_garbled_file_of_the_same_size_is_named(generation_copy):
     opened = open_current(generation_copy)
     check_files(opened.path, opened.meta)  # intact
     engine = CheckedEngine(opened, time_budget=0.5)
-    segment = max(opened.path.glob("*.seg"), key=lambda p: p.stat().st_size)
+    segment = biggest_index_file(opened.path)
     with segment.open("r+b") as handle:
         handle.write(b"\xa5" * 4096)  # the header and the first postings
     with pytest.raises(IndexError_) as damaged:
@@ -253,12 +260,11 @@ def test_a_damaged_table_of_contents_answers_503_not_500(generation_copy):
 
 
 def test_a_failure_over_intact_files_is_not_hidden(generation_copy, monkeypatch):
-    engine = CheckedEngine(open_current(generation_copy), time_budget=0.5)
-
     def broken(self: SearchEngine, *args: Any) -> Any:
         raise ZeroDivisionError("a bug, not a damaged file")
 
     monkeypatch.setattr(SearchEngine, "_stages", broken)
-    for _ in range(2):  # checked once, then known intact
-        with pytest.raises(ZeroDivisionError):
-            engine.search(SearchRequest(q=LOGIN))
+    with CheckedEngine(open_current(generation_copy), time_budget=0.5) as engine:
+        for _ in range(2):  # checked once, then known intact
+            with pytest.raises(ZeroDivisionError):
+                engine.search(SearchRequest(q=LOGIN))

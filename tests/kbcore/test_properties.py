@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import pytest
@@ -112,9 +112,10 @@ _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def engine(built_sample: Built) -> SearchEngine:
+def engine(built_sample: Built) -> Iterator[SearchEngine]:
     """The sample's search engine: its analysis (with the KB's terms) and its synonyms."""
-    return SearchEngine(open_current(index_root(built_sample.data_dir)))
+    with SearchEngine(open_current(index_root(built_sample.data_dir))) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="module")

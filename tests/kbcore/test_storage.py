@@ -481,7 +481,8 @@ def test_order_patterns_are_only_the_configured_ones():
 
 @pytest.fixture(scope="module")
 def engine(built_sample):
-    return SearchEngine(open_current(index_root(built_sample.data_dir)))
+    with SearchEngine(open_current(index_root(built_sample.data_dir))) as engine:
+        yield engine
 
 
 def test_one_need_whatever_the_script_and_spacing(engine):

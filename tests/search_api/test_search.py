@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
 
 import search_api
 from kbcore.index import index_root
-from tests.conftest import SAMPLE_KB
+from tests.conftest import SAMPLE_KB, copy_data_dir
 
 AGENT_TOKEN = "agent-secret-token"
 
@@ -241,3 +242,37 @@ def test_the_service_alone_reports_its_health(built_sample, tmp_path):
     assert body["status"] == "ok" and body["articles"] == 60
     empty = search_api.create_app({"data_dir": tmp_path}).test_client().get("/api/health")
     assert empty.status_code == 503 and empty.get_json()["error"]["code"] == "not_built"
+
+
+def test_two_swapped_letters_are_one_edit(client):
+    swapped = search(client, "usb pritner").get_json()
+    assert swapped["fallback"] == "fuzzy"
+    assert "deskmate-macos-usb-printer-blank-en" in {h["id"] for h in swapped["results"]}
+    assert swapped["suggestion"] == "usb printer"
+
+
+def test_words_spelled_right_are_not_corrected(client):
+    # Stop words, and words the index holds only as stems ("printing" → print), are known words.
+    for q in ("why is the printer not printing from the register", "How can I reset my password"):
+        assert search(client, q).get_json()["suggestion"] is None, q
+
+
+def test_an_updated_generation_finds_the_new_text_and_not_the_removed_article(
+    built_sample, sample, tmp_path
+):
+    from generator.indexer import update_generation
+    from kbcore.index import build_lock, open_current, promote
+    from kbcore.search import SearchEngine, SearchRequest
+
+    root = index_root(copy_data_dir(built_sample, tmp_path / "var"))
+    removed = "deskmate-macos-usb-printer-blank-en"
+    changed = next(a for a in sample.articles if a.id == "deskmate-cash-drawer-not-opening")
+    edited = dataclasses.replace(changed, body=changed.body + "\n\nZyxwarble checklist.\n")
+    with build_lock(root):
+        promote(root, update_generation(sample, root, root / "current", [edited], [removed]))
+    with SearchEngine(open_current(root)) as engine:
+        printer = engine.search(SearchRequest(q="usb printer", lang="en"))
+        assert printer.results and removed not in {h.id for h in printer.results}
+        found = engine.search(SearchRequest(q="zyxwarble", internal=True))
+        assert [h.id for h in found.results] == ["deskmate-cash-drawer-not-opening"]
+        assert found.total == 1  # the old version of the changed article is gone
