@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from whoosh import index as whoosh_index
 
 from generator.body import headings
 from generator.knowledge import Article, KnowledgeBase
-from kbcore.analysis import TextAnalysis, normalize
+from kbcore.analysis import Analyzed, KbTokenizer, Mode, TextAnalysis, normalize
 from kbcore.index import (
     SCHEMA_VERSION,
     IndexMeta,
@@ -33,6 +35,11 @@ __all__ = [
     "update_generation",
     "write_generation",
 ]
+
+# Analysing the text (jieba, OpenCC) is most of an index build: from this many articles on, it
+# runs in worker processes, one per core, while this process writes the index.
+PARALLEL_FROM = 200
+_WORKER: dict[str, Any] = {}  # in a worker process: its analysis (set once by its initializer)
 
 _slug = slugify(case="lower")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -130,6 +137,53 @@ def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
     return fields
 
 
+def _analysed(
+    article: Article, analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]
+) -> dict[str, Any]:
+    """The fields of ``article`` with the text fields given as their terms (stored as written)."""
+    fields = _document(article, analysis)
+    for name, mode in modes.items():
+        if name in fields:
+            if name in stored:
+                fields[f"_stored_{name}"] = fields[name]
+            fields[name] = Analyzed(analysis.terms_of(fields[name], mode))
+    return fields
+
+
+def _start_worker(analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]) -> None:
+    _WORKER.update(analysis=analysis, modes=modes, stored=stored)
+
+
+def _analysed_in_worker(article: Article) -> dict[str, Any]:
+    return _analysed(article, **_WORKER)
+
+
+def _documents(articles: list[Article], analysis: TextAnalysis, schema: Any) -> Iterator[Any]:
+    """The fields to index for each article, in order; analysed on every core for large KBs."""
+    workers = os.cpu_count() or 1
+    if len(articles) < PARALLEL_FROM or workers < 2:
+        for article in articles:
+            yield _document(article, analysis)  # Whoosh analyses through KbTokenizer
+        return
+    modes = {
+        name: field.analyzer.mode
+        for name, field in schema.items()
+        if isinstance(getattr(field, "analyzer", None), KbTokenizer)
+    }
+    stored = {name for name in modes if schema[name].stored}
+    # Spawned, not forked: `kb serve --watch` builds from a thread of a threaded process.
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(analysis, modes, stored),
+    )
+    try:
+        yield from pool.map(_analysed_in_worker, articles, chunksize=8)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def _suggestions(articles: list[Article]) -> list[Suggestion]:
     seen: set[tuple[str, str]] = set()
     out = []
@@ -167,8 +221,8 @@ def write_generation(
         index = whoosh_index.create_in(str(generation), make_schema(analysis))
         writer = index.writer(limitmb=256, compound=False)
         try:
-            for article in articles:
-                writer.add_document(**_document(article, analysis))
+            for fields in _documents(articles, analysis, index.schema):
+                writer.add_document(**fields)
                 if progress is not None:
                     progress(1)
         except BaseException:

@@ -303,3 +303,39 @@ def test_offline_search_index_holds_titles_summaries_keywords_and_codes(built_sa
     for phrase in unique_phrases(article.body)[:3]:
         if phrase not in article.meta.summary:
             assert phrase not in raw.replace("\u200b", "")
+
+
+def test_the_index_analysed_on_every_core_is_the_one_analysed_in_order(
+    runner, built_sample, tmp_path, monkeypatch
+):
+    from generator import indexer
+
+    pools = []
+    pool_class = indexer.ProcessPoolExecutor
+
+    def counted(*args, **kwargs):
+        pools.append(pool_class(*args, **kwargs))
+        return pools[-1]
+
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(indexer.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(indexer, "ProcessPoolExecutor", counted)
+    result = runner.invoke(
+        cli,
+        ["build", "--kb", str(SAMPLE_KB), "--site-dir", str(tmp_path / "site")]
+        + ["--data-dir", str(tmp_path / "var")],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pools) == 1  # the articles were analysed in worker processes
+
+    def index_files(data_dir: Path) -> list[tuple[str, str]]:
+        meta = json.loads((data_dir / "index" / "current" / "meta.json").read_text("utf-8"))
+        # The segment's random name aside; the table of contents holds that name.
+        return sorted(
+            (name.split(".", 1)[1], digest["sha256"])
+            for name, digest in meta["files"].items()
+            if not name.endswith(".toc")
+        )
+
+    assert len(index_files(tmp_path / "var")) > 5
+    assert index_files(tmp_path / "var") == index_files(built_sample.data_dir)
