@@ -7,6 +7,7 @@ same tree again leaves the output folder as it was.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -116,7 +117,8 @@ def run_import(
     Raises :class:`UsageError` when the tree or the options cannot be imported at all.
     """
     articles_dir = (kb_dir / "articles").absolute()
-    source_dir, out_dir = source_dir.absolute(), out_dir.absolute()
+    # Normalised as the links found in pages are (a SOURCE_DIR may be given as ../docs).
+    source_dir, out_dir = (Path(os.path.normpath(p.absolute())) for p in (source_dir, out_dir))
     if not articles_dir.is_dir():
         raise UsageError(f"{kb_dir}: expected a knowledge base folder, found no articles/ in it")
     if not out_dir.is_relative_to(articles_dir):

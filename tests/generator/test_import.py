@@ -602,3 +602,14 @@ def test_undecodable_file_is_an_error_and_exclude_leaves_pages_out(runner, kb_di
     out = kb_dir / "articles" / "imported" / "odd"
     assert [p.name for p in out.rglob("*.md")] == ["odd-good.md"]
     assert "2 files: 1 articles written, 0 unchanged, 1 skipped" in result.output
+
+
+def test_a_source_dir_given_through_dot_dot_imports_the_same(runner, kb_dir):
+    direct = kb_import(runner, kb_dir, HUGO, "hugo", "orbit")
+    assert direct.exit_code == 0, direct.output
+    before = snapshot(kb_dir)
+    roundabout = HUGO.parent / "plain" / ".." / "hugo"
+    again = kb_import(runner, kb_dir, roundabout, "hugo", "orbit")
+    assert again.exit_code == 0, again.output
+    assert "0 articles written, 7 unchanged" in again.output
+    assert snapshot(kb_dir) == before
