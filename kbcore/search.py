@@ -219,8 +219,8 @@ class SearchEngine:
         self.time_budget = time_budget
         self.max_terms = max_terms
         self.min_match = min_match
-        # One searcher per engine: opening one copies the postings file into memory (Whoosh's
-        # compound segments), and its files are read with seek and read, so searches take turns.
+        # One searcher per engine, opened once (opening one per request cost more than a search);
+        # Whoosh reads its files with seek and read, so the searches of a worker take turns.
         self._opened: tuple[Any, Postings] | None = None
         self._close: Callable[[], object] = lambda: None
         self._stored_cache: LRUCache[int, dict[str, Any]] = LRUCache(CACHE_STORED)

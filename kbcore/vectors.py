@@ -179,7 +179,9 @@ class Ranked:
     matched: Docs  # every matching document (all languages), for counting
 
 
-def rank(scores: Vector, allowed: npt.NDArray[np.bool_], group: Column, other_lang: Any) -> Ranked:
+def rank(
+    scores: Vector, allowed: npt.NDArray[np.bool_], group: Column, other_lang: npt.NDArray[np.bool_]
+) -> Ranked:
     """Keep one document per translation group (the reader's language first, then the best
     score), and order the kept ones by score, ties by document number as Whoosh does."""
     matched = np.flatnonzero((scores > 0) & allowed)

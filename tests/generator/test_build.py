@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from html import unescape
 from pathlib import Path
 
@@ -311,15 +312,14 @@ def test_the_index_analysed_on_every_core_is_the_one_analysed_in_order(
     from generator import indexer
 
     pools = []
-    pool_class = indexer.ProcessPoolExecutor
 
     def counted(*args, **kwargs):
-        pools.append(pool_class(*args, **kwargs))
+        pools.append(ProcessPoolExecutor(*args, **kwargs))
         return pools[-1]
 
     monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(indexer.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(indexer, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr("generator.indexer.ProcessPoolExecutor", counted)
     result = runner.invoke(
         cli,
         ["build", "--kb", str(SAMPLE_KB), "--site-dir", str(tmp_path / "site")]
