@@ -13,7 +13,6 @@ translation group and counting facets are a sort and ``numpy.unique`` over the m
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +73,10 @@ def _read(matcher: Any) -> tuple[list[Any], list[Any]]:
 
 
 class Postings:
-    """One generation's postings as arrays, and its document columns, shared by threads.
+    """One generation's postings as arrays, and its document columns.
+
+    Not locked itself: its engine serialises the searches that use it (Whoosh's files are read
+    with seek and read).
 
     Generations never change once written, so what is read stays true; the cache holds at most
     ``cache_postings`` postings (12 bytes each) and drops the least recently used terms.
@@ -91,7 +93,6 @@ class Postings:
         self._cache: LRUCache[tuple[str, str], tuple[Docs, Vector]] = LRUCache(
             cache_postings, getsizeof=lambda entry: max(1, len(entry[0]))
         )
-        self._lock = threading.Lock()
 
     def _length(self, reader: Any, field: str) -> npt.NDArray[np.float64]:
         """Each document's length of ``field`` as BM25F sees it (quantised, 1 when empty)."""
@@ -101,8 +102,7 @@ class Postings:
             for leaf, base in reader.leaf_readers():
                 for docnum in range(leaf.doc_count_all()):
                     found[base + docnum] = leaf.doc_field_length(docnum, field, 1)
-            with self._lock:
-                self._lengths[field] = found
+            self._lengths[field] = found
         return found
 
     def _postings(self, reader: Any, field: str, term: str) -> tuple[Docs, Vector]:
@@ -120,8 +120,7 @@ class Postings:
 
     def scores(self, searcher: Any, field: str, term: str) -> tuple[Docs, Vector]:
         """The documents holding ``term`` in ``field`` and their BM25F scores (unboosted)."""
-        with self._lock:
-            found = self._cache.get((field, term))
+        found = self._cache.get((field, term))
         if found is not None:
             return found
         reader = searcher.reader()
@@ -130,8 +129,7 @@ class Postings:
             scorer = self._weighting.scorer(searcher, field, term)
             lengths = self._length(reader, field)[ids]
             weights = bm25(scorer.idf, weights, lengths, scorer.avgfl, scorer.B, scorer.K1)
-        with self._lock:
-            self._cache[(field, term)] = (ids, weights)
+        self._cache[(field, term)] = (ids, weights)
         return ids, weights
 
     def lexicon(self, reader: Any, field: str) -> Lexicon:
@@ -139,8 +137,7 @@ class Postings:
         found = self._lexicons.get(field)
         if found is None:
             found = Lexicon(reader, field)
-            with self._lock:
-                self._lexicons[field] = found
+            self._lexicons[field] = found
         return found
 
     def vector(self, searcher: Any, field: str, term: str, boost: float = 1.0) -> Vector:
