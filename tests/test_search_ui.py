@@ -349,7 +349,17 @@ def test_the_box_is_taken_over_again_when_the_api_is_back(page, server):
     offline_titles(page)
     page.unroute("**/api/**")
     page.clock.run_for(31_000)  # the health check every 30 s
-    page.locator("input.md-search__input").fill("密码")
+    # Once the API answers, the open box searches what it holds through the API.
+    expect(page.locator(".md-search__scrollwrap")).to_have_class(re.compile(r"\bkb-online\b"))
     page.clock.run_for(1000)
-    page.locator(".kb-instant .kb-hit").first.wait_for()
+    expect(page.locator(".kb-instant .kb-hit").first).to_be_visible()
     assert not page.locator(".md-search-result").is_visible()
+    # And so does what is typed next.
+    page.locator("input.md-search__input").fill("密码")
+    def searched_for(response) -> bool:
+        url = urlsplit(response.url)
+        return url.path == "/api/search" and parse_qs(url.query).get("q") == ["密码"]
+
+    with page.expect_response(searched_for):
+        page.clock.run_for(1000)
+    expect(page.locator(".kb-instant .kb-hit").first).to_be_visible()

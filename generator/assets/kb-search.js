@@ -437,8 +437,10 @@
       event.preventDefault();
       openResultsPage();
     });
+    // Down: Material searches what is typed. Back: the API searches it again, if the box is open.
     status.onChange((up) => {
       if (!up) handOver();
+      else if (toggle.checked && query()) schedule();
     });
 
     return {
