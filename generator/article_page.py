@@ -7,10 +7,11 @@ import html
 from generator.agent_panel import agent_panel
 from generator.body import rewrite_links
 from generator.checks import resolve_link
-from generator.frontmatter import LANGS, Lang
+from generator.frontmatter import Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
 from generator.knowledge import Article, KnowledgeBase
-from generator.pagekit import ARTICLE_SRC, Audience, Page, SitePlan, front, md, rel
+from generator.pagekit import ARTICLE_SRC, FILES, Audience, Page, SitePlan, front, md, rel
+from generator.related import Neighbours
 from kbcore.ratings import REASONS
 
 __all__ = ["ArticleRenderer", "feedback_widget"]
@@ -82,41 +83,11 @@ class ArticleRenderer:
     ) -> None:
         self.kb = kb
         self.audience = audience
-        self.shown = shown
-        self.listed = [a for a in shown if a.meta.status != "archived"]
         self.plan = plan
         self.tag_pages = tag_pages
         self.by_path = {a.path: a for a in kb.articles}
         self.all_by_id = {a.id: a for a in kb.articles}
-
-    def _translations(self, article: Article) -> list[Article]:
-        root = article.meta.translation_of or article.id
-        return sorted(
-            (
-                a
-                for a in self.shown
-                if a is not article and (a.id == root or a.meta.translation_of == root)
-            ),
-            key=lambda a: LANGS.index(a.meta.lang),
-        )
-
-    def _related(self, article: Article, limit: int = 5) -> list[Article]:
-        meta = article.meta
-        skip = {a.id for a in self._translations(article)} | {article.id}
-        scored = []
-        for other in self.listed:
-            o = other.meta
-            if other.id in skip or o.lang != meta.lang:
-                continue
-            score = (
-                3 * (o.category == meta.category)
-                + 2 * len(set(o.tags) & set(meta.tags))
-                + len(set(o.keywords) & set(meta.keywords))
-                + (o.product == meta.product)
-            )
-            if score >= 3:
-                scored.append((-score, -o.updated.toordinal(), other.id, other))
-        return [entry[-1] for entry in sorted(scored)[:limit]]
+        self.neighbours = Neighbours(shown)
 
     def _link(self, src: str, article: Article, target: str) -> str:
         resolved = resolve_link(self.kb, article, target, self.by_path, self.all_by_id)
@@ -126,7 +97,7 @@ class ArticleRenderer:
         if resolved.article is not None:
             return rel(src, ARTICLE_SRC.format(id=resolved.article.id)) + fragment
         assert resolved.file is not None
-        dest = "kb-files/" + resolved.file.resolve().relative_to(self.kb.root.resolve()).as_posix()
+        dest = f"{FILES}/" + resolved.file.resolve().relative_to(self.kb.root.resolve()).as_posix()
         self.plan.files[dest] = resolved.file
         return rel(src, dest) + fragment
 
@@ -144,6 +115,9 @@ class ArticleRenderer:
                 kb_lang=lang,
                 kb_audience=meta.audience,
                 kb_status=meta.status,
+                # Not shown, but the page's offline search entry is made of them: a change to
+                # them must change the page's Markdown, so an incremental build renders it.
+                kb_keywords=meta.keywords or None,
             ),
             f"# {md(meta.title)}\n",
         ]
@@ -215,7 +189,7 @@ class ArticleRenderer:
     def _footer(self, src: str, article: Article) -> str:
         lang = article.meta.lang
         out = []
-        translations = self._translations(article)
+        translations = self.neighbours.translations(article)
         if translations:
             out.append(
                 f'<div class="kb-translations" markdown>\n\n{text("translations", lang)}: '
@@ -225,7 +199,7 @@ class ArticleRenderer:
                 )
                 + "\n\n</div>\n"
             )
-        related = self._related(article)
+        related = self.neighbours.related(article)
         if related:
             out.append(
                 f'<div class="kb-related" markdown>\n\n## {text("related", lang)}'

@@ -6,6 +6,7 @@ example of ``<script>`` inside backticks is not a problem, and line numbers stay
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -125,6 +126,7 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
+@functools.lru_cache(maxsize=256)  # the check asks for each body's headings, links, HTML, …
 def mask_code(markdown: str) -> str:
     """Blank out fenced code blocks and code spans, keeping every line in place."""
     out: list[str] = []

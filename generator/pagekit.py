@@ -18,6 +18,7 @@ from generator.knowledge import Article, KnowledgeBase
 __all__ = [
     "ARTICLE_SRC",
     "Audience",
+    "FILES",
     "SITE_LANG",
     "Page",
     "SitePlan",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 ARTICLE_SRC = "articles/{id}.md"
+FILES = "kb-files"  # where files that articles link to are published
 # Who a site is for: customers (public articles only) or agents (internal ones too).
 Audience = Literal["public", "internal"]
 SITE_LANG: Lang = "zh-Hans"
@@ -65,12 +67,24 @@ def tag_slug(tag: str) -> str:
 
 
 def rel(from_src: str, to_src: str) -> str:
-    return posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+    """The relative link from page ``from_src`` to ``to_src`` (both relative to the docs folder).
+
+    ``posixpath.relpath`` says the same, but asks the file system for the working directory on
+    every call: a large knowledge base makes hundreds of thousands of links.
+    """
+    start = [part for part in posixpath.dirname(from_src).split("/") if part]
+    parts = to_src.split("/")
+    common = 0
+    while common < min(len(start), len(parts) - 1) and start[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + parts[common:])
 
 
 def front(title: str, **extra: Any) -> str:
     data = {"title": title, **{k: v for k, v in extra.items() if v is not None}}
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n"
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it
+    dumped = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False)
+    return f"---\n{dumped}---\n\n"
 
 
 def listing(from_src: str, articles: list[Article], kb: KnowledgeBase) -> str:

@@ -170,11 +170,23 @@ def _latin_terms(word: str, mode: Mode) -> Iterator[str]:
             yield stem(part) if part.isalpha() else part
 
 
+@functools.cache
+def _jieba_dictionary() -> tuple[dict[str, int], int]:
+    """jieba's own dictionary (word → frequency, total), loaded once per process (about 0.5 s):
+    each :class:`TextAnalysis` adds its terms to a copy of it."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer.FREQ, tokenizer.total
+
+
 class TextAnalysis:
     """Split normalized text into index and query terms (see the module docstring)."""
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
-        self.terms = sorted({normalize(t).strip() for t in terms if has_cjk(t)} - {""})
+        # Many articles share keywords and tags: each distinct one is normalized once.
+        self.terms = sorted({normalize(t).strip() for t in set(terms) if has_cjk(t)} - {""})
         self._jieba: Any = None
         self._lock = threading.Lock()
 
@@ -199,7 +211,9 @@ class TextAnalysis:
                     import jieba
 
                     tokenizer = jieba.Tokenizer()
-                    tokenizer.initialize()
+                    words, total = _jieba_dictionary()
+                    tokenizer.FREQ, tokenizer.total = dict(words), total  # ours to add to
+                    tokenizer.initialized = True
                     for term in self.terms:
                         tokenizer.add_word(term)
                     self._jieba = tokenizer

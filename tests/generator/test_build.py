@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -11,9 +12,12 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.cli import cli
 from generator.knowledge import load_knowledge_base
+from generator.pagekit import rel
 from generator.problems import Problems
 from tests.conftest import MKDOCS_YML, SAMPLE_KB, article_text, write
 
@@ -339,3 +343,16 @@ def test_the_index_analysed_on_every_core_is_the_one_analysed_in_order(
 
     assert len(index_files(tmp_path / "var")) > 5
     assert index_files(tmp_path / "var") == index_files(built_sample.data_dir)
+
+
+_SEGMENT = st.sampled_from(["articles", "tags", "a", "b", "kb-files", "img"])
+_PAGE = st.builds(
+    lambda folders, name: "/".join([*folders, name]),
+    st.lists(_SEGMENT, max_size=3),
+    st.sampled_from(["index.md", "a.md", "b.md", "x.png"]),
+)
+
+
+@given(_PAGE, _PAGE)
+def test_page_links_are_what_relpath_says(from_src: str, to_src: str) -> None:
+    assert rel(from_src, to_src) == posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
