@@ -19,10 +19,24 @@ from typing import Any
 from urllib.parse import urljoin
 
 from generator.errors import BuildError
-from generator.indexer import searchable, write_generation
+from generator.incremental import (
+    BuildCache,
+    IndexUpdate,
+    SiteState,
+    hard_links_refused,
+    site_marker,
+)
 from generator.knowledge import KnowledgeBase
 from generator.offline_index import slim_search_index
 from generator.pages import Audience, SitePlan, plan_site
+from generator.site_reuse import (
+    Reuse,
+    merge_search_index,
+    quiet_dirty_warning,
+    reuse_site,
+    stage_changes,
+    unshare_plugin,
+)
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 
@@ -52,20 +66,10 @@ class BuildResult:
     manifest_path: Path
     pages: int
     articles: int
-    offline_index_bytes: tuple[int, int]  # Material's full-text index, then ours
-
-
-def stage(plan: SitePlan, docs_dir: Path) -> None:
-    """Write the plan's pages and files, and our assets, into the docs folder."""
-    for page in plan.pages:
-        target = docs_dir / page.src
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.content, encoding="utf-8")
-    for dest, source in plan.files.items():
-        target = docs_dir / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    shutil.copytree(ASSETS_DIR, docs_dir / STAGED_ASSETS)
+    rendered: int  # pages rendered (the others were reused from the last build)
+    indexed: int  # articles indexed again or removed from the index
+    # Material's full-text index (unknown when pages were reused), then ours.
+    offline_index_bytes: tuple[int | None, int]
 
 
 def _progress_plugin(progress: Progress) -> Any:
@@ -99,7 +103,10 @@ def mkdocs_config(
     with _collect_errors("mkdocs") as messages:
         try:
             config = load_config(
-                str(config_file), docs_dir=str(docs_dir), site_dir=str(site_dir), nav=plan.nav
+                str(config_file),
+                docs_dir=str(docs_dir.resolve()),  # relative paths would be the config file's
+                site_dir=str(site_dir.resolve()),
+                nav=plan.nav,
             )
         except MkDocsException as exc:
             raise BuildError(f"{config_file}: " + "; ".join(messages or [str(exc)])) from None
@@ -188,6 +195,28 @@ def manifest_of(plan: SitePlan, audience: Audience) -> Manifest:
     return Manifest(audience=audience, built_at=datetime.now(UTC), articles=entries)
 
 
+def _render(plan: SitePlan, config: Any, reuse: Reuse | None) -> tuple[int | None, int]:
+    """Run MkDocs (dirty when ``reuse``); return the offline index's sizes (see BuildResult)."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import MkDocsException
+
+    order: list[str] = []
+    if reuse is not None:
+        config.plugins["kb-unshare"] = unshare_plugin(Path(config.site_dir), reuse.written, order)
+    try:
+        with quiet_dirty_warning():
+            mkdocs_build(config, dirty=reuse is not None)
+    except MkDocsException as exc:
+        raise BuildError(f"MkDocs could not build the site: {exc}") from None
+    except OSError as exc:
+        raise BuildError(
+            f"{exc.filename or config.site_dir}: could not write the site: {exc.strerror}"
+        ) from None
+    if reuse is None:
+        return slim_search_index(Path(config.site_dir), plan.articles)
+    return None, merge_search_index(Path(config.site_dir), reuse.before, order, plan)
+
+
 def build_site(
     kb: KnowledgeBase,
     *,
@@ -197,45 +226,72 @@ def build_site(
     audience: Audience = "public",
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
+    full: bool = False,
 ) -> BuildResult:
     """Build the site for ``audience`` into ``site_dir`` and its manifest into ``data_dir``.
 
     Both audiences write the one search index (it holds every published article, and the API
     shows internal ones to agents only); each writes its own manifest.
 
-    ``on_start`` is told the number of pages before rendering starts; ``progress`` is called
-    once per rendered page.
+    What the last build left in ``data_dir``'s build cache is reused unless ``full``: only the
+    pages whose Markdown changed are rendered, and only the changed articles indexed
+    (:mod:`generator.incremental`). ``on_start`` is told the number of pages and articles to
+    do before rendering starts; ``progress`` is called once per rendered page or indexed article.
     """
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.exceptions import MkDocsException
-
     plan = plan_site(kb, audience=audience)
-    if on_start is not None:
-        on_start(len(plan.pages) + len(searchable(kb)))
     root = index_root(data_dir)
+    cache = BuildCache(data_dir, audience)
     try:
-        with (
-            build_lock(root),
-            tempfile.TemporaryDirectory(prefix="kb-docs-") as docs,
-            _sibling_dir(site_dir, "building") as building,
-        ):
+        with build_lock(root), _sibling_dir(site_dir, "building") as building:
             _remove_stale_siblings(site_dir, keep=building)
             output = building / "site"
-            stage(plan, Path(docs))
-            config = mkdocs_config(plan, audience, config_file, Path(docs), output, progress)
-            try:
-                mkdocs_build(config)
-            except MkDocsException as exc:
-                raise BuildError(f"MkDocs could not build the site: {exc}") from None
-            except OSError as exc:
-                raise BuildError(
-                    f"{exc.filename or site_dir}: could not write the site: {exc.strerror}"
-                ) from None
-            offline_bytes = slim_search_index(output, plan.articles)
-            generation = write_generation(kb, root, progress)
+            cache.docs.mkdir(parents=True, exist_ok=True)  # MkDocs wants its docs folder to exist
+            config = mkdocs_config(plan, audience, config_file, cache.docs, output, progress)
+            themes = [ASSETS_DIR, THEME_DIR]
+            if config.theme.custom_dir:
+                themes.append(Path(config.theme.custom_dir))
+            site_state = SiteState(
+                digest=BuildCache.site_digest(kb, plan, audience, config_file, themes),
+                site_dir=str(site_dir.resolve()),
+                marker=site_marker(site_dir),
+            )
+            reuse = None
+            if not full and site_state.marker and cache.site() == site_state:
+                try:
+                    reuse = reuse_site(plan, cache, site_dir, output)
+                except (OSError, ValueError, KeyError) as exc:
+                    if isinstance(exc, OSError) and not hard_links_refused(exc):
+                        raise
+                    # No hard links here, or the live site's search index is unreadable.
+                    log.warning("%s: not reused (%s); rendering every page", site_dir, exc)
+                    shutil.rmtree(output, ignore_errors=True)
+            if reuse is None:  # stage every page, and our assets, into an empty folder
+                cache.forget_site()
+                stage_changes(plan, cache.docs)
+                shutil.copytree(ASSETS_DIR, cache.docs / STAGED_ASSETS)
+            index = IndexUpdate(kb, root, cache, full=full)
+            rendered = len(plan.pages) if reuse is None else reuse.pages
+            if on_start is not None:
+                on_start(rendered + len(index.changed))
+            offline_bytes = _render(plan, config, reuse)
+            generation = index.run(progress)
             _swap_in(output, site_dir)
-            promote(root, generation)
+            if generation is not None:
+                promote(root, generation)
+            cache.settle()
+            cache.save_site(site_state.model_copy(update={"marker": site_marker(site_dir)}))
+            cache.save_index(index.state())
     except IndexError_ as exc:  # another build holds the lock
         raise BuildError(str(exc)) from None
+    except OSError as exc:  # the site, the index or the build cache could not be written
+        raise BuildError(f"{exc.filename or data_dir}: could not build: {exc.strerror}") from None
     manifest_path = write_manifest(manifest_of(plan, audience), data_dir)
-    return BuildResult(site_dir, manifest_path, len(plan.pages), len(plan.articles), offline_bytes)
+    return BuildResult(
+        site_dir,
+        manifest_path,
+        len(plan.pages),
+        len(plan.articles),
+        rendered,
+        len(index.changed) + len(index.removed),
+        offline_bytes,
+    )

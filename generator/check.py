@@ -8,6 +8,7 @@ from pathlib import Path
 
 from generator.checks import check_knowledge_base
 from generator.errors import CheckFailed
+from generator.incremental import cache_root
 from generator.knowledge import KnowledgeBase, load_knowledge_base
 from generator.problems import Problems
 
@@ -37,10 +38,16 @@ class CheckResult:
         return self.kb
 
 
-def run_checks(kb_dir: Path, *, today: date | None = None) -> CheckResult:
-    """Load ``kb_dir`` and check every article; never raises for content problems."""
+def run_checks(
+    kb_dir: Path, *, today: date | None = None, data_dir: Path | None = None
+) -> CheckResult:
+    """Load ``kb_dir`` and check every article; never raises for content problems.
+
+    With ``data_dir``, what the check analyses is kept in its build cache for the next check.
+    """
     problems = Problems()
     kb = load_knowledge_base(kb_dir, problems)
     if kb is not None:
-        check_knowledge_base(kb, problems, today=today or date.today())
+        cache = None if data_dir is None else cache_root(data_dir)
+        check_knowledge_base(kb, problems, today=today or date.today(), cache=cache)
     return CheckResult(kb, problems)

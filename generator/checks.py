@@ -18,6 +18,7 @@ from generator.body import (
     snippet_includes,
     unsafe_html,
 )
+from generator.incremental import TermCache
 from generator.indexer import analysis_of
 from generator.knowledge import Article, KnowledgeBase
 from generator.problems import Problems, quote
@@ -262,18 +263,20 @@ def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
 NEAR_DUPLICATE = 0.6  # share of words; unrelated sample articles stay under 0.25
 
 
-def _check_near_duplicates(kb: KnowledgeBase, problems: Problems) -> None:
+def _check_near_duplicates(kb: KnowledgeBase, problems: Problems, cache: Path | None) -> None:
     """Warn about articles that describe the same problem for the same product and language.
 
     Words of the title, summary and error codes, analysed as search does; two articles whose word
     sets share more than :data:`NEAR_DUPLICATE` of their union look like one problem twice.
+    The words of texts analysed before are taken from the build cache ``cache``.
     """
-    analysis = analysis_of(kb)
+    cached = TermCache(cache, analysis_of(kb))
     words = {
-        article.path: set(analysis.terms_of(" ".join([a.title, a.summary, *a.error_codes])))
+        article.path: cached.terms(" ".join([a.title, a.summary, *a.error_codes]))
         for article in kb.articles
         if (a := article.meta)
     }
+    cached.save()
     by_shelf: dict[tuple[str, str], list[Article]] = {}
     for article in sorted(kb.articles, key=lambda a: a.path):
         by_shelf.setdefault((article.meta.product, article.meta.lang), []).append(article)
@@ -300,11 +303,17 @@ def _check_near_duplicates(kb: KnowledgeBase, problems: Problems) -> None:
                     break
 
 
-def check_knowledge_base(kb: KnowledgeBase, problems: Problems, *, today: date) -> None:
-    """Record every problem of ``kb``'s articles, each on its own and against the others."""
+def check_knowledge_base(
+    kb: KnowledgeBase, problems: Problems, *, today: date, cache: Path | None = None
+) -> None:
+    """Record every problem of ``kb``'s articles, each on its own and against the others.
+
+    ``cache``: a build cache folder (see :func:`generator.incremental.cache_root`) to keep the
+    analysis of each article's title and summary in, for the next check.
+    """
     for article in kb.articles:
         _check_article(kb, article, problems, today)
     _check_duplicate_ids(kb, problems)
     _check_translations(kb, problems)
     _check_links(kb, problems)
-    _check_near_duplicates(kb, problems)
+    _check_near_duplicates(kb, problems, cache)

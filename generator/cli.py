@@ -80,7 +80,7 @@ def cli(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
     """Validate every article and list every problem, one per line."""
     settings = settings_of(ctx, kb_dir=kb_dir)
-    _report(run_checks(settings.kb_dir), strict=strict)
+    _report(run_checks(settings.kb_dir, data_dir=settings.data_dir), strict=strict)
 
 
 @cli.command()
@@ -97,8 +97,15 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
     type=PATH,
     help="Where to write the site (default site/, or site-internal/ for --audience internal).",
 )
-@click.option("--data-dir", type=PATH, help="Where to write the manifest (default var/).")
+@click.option(
+    "--data-dir",
+    type=PATH,
+    help="Where to write the manifest, the search index and the build cache (default var/).",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--full", is_flag=True, help="Render every page and index every article again (no cache)."
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -107,14 +114,18 @@ def build(
     site_dir: Path | None,
     data_dir: Path | None,
     strict: bool,
+    full: bool,
 ) -> None:
-    """Check the articles, then build the portal and its manifest."""
+    """Check the articles, then build the portal and its manifest.
+
+    Only what changed since the last build is rendered and indexed again (see --full).
+    """
     from generator.build import build_site
 
     settings = settings_of(ctx, kb_dir=kb_dir, data_dir=data_dir)
     if site_dir is None:
         site_dir = settings.site_dir if audience == "public" else settings.internal_site_dir
-    result = run_checks(settings.kb_dir)
+    result = run_checks(settings.kb_dir, data_dir=settings.data_dir)
     _report(result, strict=strict)
     assert result.kb is not None
     bar: Any = None
@@ -133,15 +144,17 @@ def build(
             audience=audience,
             on_start=start,
             progress=lambda n: bar.update(n),
+            full=full,
         )
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    full, slim = built.offline_index_bytes
+    full_text, slim = built.offline_index_bytes
     click.echo(
-        f"Built {built.articles} articles ({built.pages} pages) for the {audience} portal into "
-        f"{built.site_dir}; manifest {built.manifest_path}; offline search index "
-        f"{slim / 1000:.0f} kB (full text would be {full / 1000:.0f} kB)"
+        f"Built {built.articles} articles ({built.pages} pages, {built.rendered} rendered, "
+        f"{built.indexed} indexed) for the {audience} portal into {built.site_dir}; manifest "
+        f"{built.manifest_path}; offline search index {slim / 1000:.0f} kB"
+        + (f" (full text would be {full_text / 1000:.0f} kB)" if full_text is not None else "")
     )
     if audience == "public":  # the backlog is about what customers did not find
         proposals = propose_after_build(settings)
@@ -194,9 +207,8 @@ def serve(
     )
     preview = Preview(settings, click.echo) if watch else None
     if preview is not None:
-        preview.rebuild(full=True)
+        preview.rebuild()
         if preview.problems:
-            preview.close()
             raise KbError(
                 "the knowledge base has errors; fix them and run `kb serve --watch` again"
             )
@@ -218,7 +230,9 @@ def serve(
     stop = threading.Event()
     if preview is not None:
         click.echo(f"Watching {settings.kb_dir} and {settings.mkdocs_config} for changes")
-        threading.Thread(target=watch_changes, args=(preview, stop), daemon=True).start()
+        watching = threading.Event()
+        threading.Thread(target=watch_changes, args=(preview, stop, watching), daemon=True).start()
+        watching.wait(timeout=30)  # serve (and say so) only once a save would be seen
     try:
         waitress.serve(
             app,
@@ -232,8 +246,6 @@ def serve(
         raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
     finally:
         stop.set()
-        if preview is not None:
-            preview.close()
 
 
 cli.add_command(search_cmd)

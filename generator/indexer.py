@@ -236,7 +236,9 @@ def write_generation(
     return generation
 
 
-def _write_meta(kb: KnowledgeBase, generation: Path, documents: int) -> None:
+def _write_meta(
+    kb: KnowledgeBase, generation: Path, documents: int, base: Path | None = None
+) -> None:
     meta = IndexMeta(
         schema_version=SCHEMA_VERSION,
         built_at=datetime.now(UTC),
@@ -244,7 +246,7 @@ def _write_meta(kb: KnowledgeBase, generation: Path, documents: int) -> None:
         synonyms=kb.synonyms,
         suggestions=_suggestions(searchable(kb)),
         # Last, over the committed files: a search that fails on a damaged file can name it.
-        files=digest_files(generation),
+        files=digest_files(generation, base),
     )
     # Written aside, then renamed: a generation has a whole meta.json or none (a killed build's
     # generation has none, and the next build removes it).
@@ -254,7 +256,12 @@ def _write_meta(kb: KnowledgeBase, generation: Path, documents: int) -> None:
 
 
 def update_generation(
-    kb: KnowledgeBase, root: Path, base: Path, changed: list[Article], removed: list[str]
+    kb: KnowledgeBase,
+    root: Path,
+    base: Path,
+    changed: list[Article],
+    removed: list[str],
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Make a new generation from ``base`` with ``changed`` re-indexed and ``removed`` gone.
 
@@ -275,13 +282,15 @@ def update_generation(
                 writer.delete_by_term("id", article_id)
             for article in changed:
                 writer.update_document(**_document(article, analysis))
+                if progress is not None:
+                    progress(1)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
         with index.searcher() as searcher:
             documents = searcher.doc_count()
-        _write_meta(kb, generation, documents)
+        _write_meta(kb, generation, documents, base)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
@@ -84,6 +85,7 @@ class Article:
     front: YamlDoc
     body: str
     body_line: int
+    digest: str = ""  # SHA-256 of the file's text as loaded
 
     @property
     def id(self) -> str:
@@ -163,7 +165,8 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
     meta = validate_meta(parsed, problems)
     if meta is None:
         return None
-    return Article(path, meta, parsed.front, parsed.body, parsed.body_line)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Article(path, meta, parsed.front, parsed.body, parsed.body_line, digest)
 
 
 def load_knowledge_base(root: Path, problems: Problems) -> KnowledgeBase | None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from generator.body import section_key
 from generator.knowledge import Article
 
-__all__ = ["slim_search_index"]
+__all__ = ["SEARCH_INDEX", "slim_entries", "slim_search_index", "write_search_index"]
+
+SEARCH_INDEX = "search/search_index.json"  # in the built site
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
@@ -30,14 +33,11 @@ def _segment(text: str) -> str:
     return _HAN.sub(replace, text).strip("\u200b")
 
 
-def slim_search_index(site_dir: Path, articles: list[Article]) -> tuple[int, int]:
-    """Rewrite ``site_dir``'s search index in place; return its size before and after, in bytes."""
-    path = site_dir / "search" / "search_index.json"
-    raw = path.read_bytes()
-    data = json.loads(raw)
+def slim_entries(entries: list[dict[str, Any]], articles: list[Article]) -> list[dict[str, Any]]:
+    """Material's index entries with the article entries slimmed (others as they are)."""
     by_page = {f"articles/{a.id}/": a for a in articles}
     docs = []
-    for entry in data["docs"]:
+    for entry in entries:
         page, _, anchor = entry["location"].partition("#")
         article = by_page.get(page)
         if article is None:
@@ -48,7 +48,21 @@ def slim_search_index(site_dir: Path, articles: list[Article]) -> tuple[int, int
             docs.append({**entry, "text": _segment(" · ".join(words))})
         elif section_key(entry["title"].replace("\u200b", "")) is None:
             docs.append({**entry, "text": ""})  # the heading itself stays findable
-    data["docs"] = docs
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    path.write_text(text, encoding="utf-8")
-    return len(raw), len(text.encode("utf-8"))
+    return docs
+
+
+def write_search_index(path: Path, data: dict[str, Any]) -> int:
+    """Write the index ``data`` to ``path`` as a new file; return its size in bytes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    path.unlink(missing_ok=True)  # never written through: the file may be shared with a live site
+    path.write_bytes(text)
+    return len(text)
+
+
+def slim_search_index(site_dir: Path, articles: list[Article]) -> tuple[int, int]:
+    """Rewrite ``site_dir``'s search index in place; return its size before and after, in bytes."""
+    path = site_dir / SEARCH_INDEX
+    raw = path.read_bytes()
+    data = json.loads(raw)
+    data["docs"] = slim_entries(data["docs"], articles)
+    return len(raw), write_search_index(path, data)

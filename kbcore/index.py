@@ -40,6 +40,7 @@ __all__ = [
     "Suggestion",
     "build_lock",
     "check_files",
+    "current_name",
     "digest_files",
     "index_root",
     "make_schema",
@@ -137,7 +138,8 @@ def build_lock(root: Path) -> Iterator[None]:
         yield
 
 
-def _current_name(root: Path) -> str | None:
+def current_name(root: Path) -> str | None:
+    """The name of the generation ``current`` points at; None before the first build."""
     try:
         return os.readlink(root / CURRENT)
     except OSError:
@@ -150,7 +152,7 @@ def _remove_leftovers(root: Path) -> None:
     The caller holds :func:`build_lock`, so no other builder is writing any of them; the
     generation ``current`` points at is never removed.
     """
-    current = _current_name(root)
+    current = current_name(root)
     for path in root.glob("gen-*"):
         if path.is_dir() and path.name != current and not (path / META).is_file():
             shutil.rmtree(path, ignore_errors=True)
@@ -197,13 +199,27 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def digest_files(generation: Path) -> dict[str, FileDigest]:
-    """Return the size and SHA-256 of each index file of ``generation`` (for ``meta.json``)."""
-    return {
-        path.name: FileDigest(size=path.stat().st_size, sha256=_sha256(path))
-        for path in sorted(generation.iterdir())
-        if _is_index_file(path)
-    }
+def digest_files(generation: Path, base: Path | None = None) -> dict[str, FileDigest]:
+    """Return the size and SHA-256 of each index file of ``generation`` (for ``meta.json``).
+
+    A file hard-linked from the generation ``base`` (the same inode: never written since) keeps
+    the digest ``base``'s ``meta.json`` recorded, so an update reads only its new files.
+    """
+    known: dict[str, FileDigest] = {}
+    inodes: dict[str, int] = {}
+    if base is not None:
+        known = IndexMeta.model_validate_json((base / META).read_text("utf-8")).files
+        inodes = {name: (base / name).stat().st_ino for name in known}
+    digests = {}
+    for path in sorted(generation.iterdir()):
+        if not _is_index_file(path):
+            continue
+        stat = path.stat()
+        if inodes.get(path.name) == stat.st_ino:
+            digests[path.name] = known[path.name]
+        else:
+            digests[path.name] = FileDigest(size=stat.st_size, sha256=_sha256(path))
+    return digests
 
 
 def _difference(file: Path, expected: FileDigest, *, read: bool) -> str | None:

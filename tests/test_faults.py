@@ -29,6 +29,7 @@ from kbcore.search import SearchEngine, SearchRequest
 from search_api.state import CheckedEngine
 from tests.conftest import (
     KB_BIN,
+    SAMPLE_KB,
     Built,
     article_text,
     copy_data_dir,
@@ -134,8 +135,10 @@ def test_a_build_killed_while_writing_the_index_changes_nothing(built_sample, kb
         status, _, first = search(base, LOGIN)
         assert status == 200 and len(ids(first)) > 1
         with (tmp_path / "build.log").open("wb") as out:
+            # The sample, every article indexed again (--full): long enough to be caught at it.
             builder = subprocess.Popen(
-                [KB_BIN, "build", "--kb", small_kb(kb_dir), "--site-dir", site, "--data-dir", data],
+                [KB_BIN, "build", "--full", "--kb", SAMPLE_KB, "--site-dir", site]
+                + ["--data-dir", data],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 # Its staging folder outlives it: keep that out of the system's temp dir.
@@ -158,7 +161,7 @@ def test_a_build_killed_while_writing_the_index_changes_nothing(built_sample, kb
             assert (status, ids(body)) == (200, ids(first))
 
         # The next build succeeds, removes what the killed one left, and the server follows.
-        result = kb_build(kb_dir, site, data)
+        result = kb_build(small_kb(kb_dir), site, data)
         assert result.returncode == 0, result.stdout + result.stderr
         after = os.readlink(root / "current")
         assert not partial.exists()

@@ -1,0 +1,290 @@
+"""What a build reuses from the last one: its staged pages, its site and its index generation.
+
+The build cache lives in ``<data_dir>/build-cache/``:
+
+* ``<audience>/docs/``: the generated Markdown of the last build, dated 1970 once built, so that
+  MkDocs' dirty build renders only the pages written since;
+* ``<audience>/site.json``: the digest of what every page depends on (the knowledge base's
+  settings, ``mkdocs.yml``, the navigation, the theme and the versions of the tools), and the
+  site folder it was built into;
+* ``index.json``: the index generation the last build left current, the digest of the words its
+  analysis knows, and the digest of each indexed article's file.
+
+Anything that does not match (another digest, a site folder that moved, a generation some other
+command promoted) makes the build start from nothing; a cache that cannot be read is ignored.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.indexer import analysis_of, searchable, update_generation, write_generation
+from generator.knowledge import KnowledgeBase
+from generator.offline_index import SEARCH_INDEX
+from generator.pagekit import Audience, SitePlan
+from kbcore.analysis import TextAnalysis
+from kbcore.index import SCHEMA_VERSION, current_name
+
+__all__ = [
+    "SITE_STATE",
+    "BuildCache",
+    "IndexState",
+    "IndexUpdate",
+    "SiteState",
+    "TermCache",
+    "cache_root",
+    "hard_links_refused",
+    "site_marker",
+]
+
+CACHE_VERSION = 1
+# What os.link fails with on a file system (or between folders) that has no hard links.
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.EOPNOTSUPP}
+log = logging.getLogger("kb.build")
+SITE_STATE = "site.json"
+SITE_TOOLS = ("kb-portal", "mkdocs", "mkdocs-material", "pymdown-extensions", "markdown")
+INDEX_TOOLS = ("kb-portal", "jieba", "opencc", "whoosh-reloaded")
+_EPOCH = (0, 0)  # staged files' times once built: older than any page MkDocs wrote
+
+
+def _digest(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8") if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _tree_digest(folder: Path) -> list[str | bytes]:
+    parts: list[str | bytes] = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return parts
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``path`` aside and rename it: a reader finds the whole file or the previous one.
+
+    The name aside is this process's own (`kb check` may write beside a running build).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def cache_root(data_dir: Path) -> Path:
+    """The build cache of ``data_dir``."""
+    return data_dir / "build-cache"
+
+
+def _versions(tools: tuple[str, ...]) -> list[str]:
+    out = []
+    for tool in tools:
+        try:
+            out.append(f"{tool}=={metadata.version(tool)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{tool} missing")
+    return out
+
+
+class SiteState(BaseModel):
+    """What the last build of one audience's site depended on, and where it went."""
+
+    version: int = CACHE_VERSION
+    digest: str
+    site_dir: str
+    # The inode and time of the site's search index, which every build writes anew: another
+    # build into the same folder (another audience, plain MkDocs) is told apart by it.
+    marker: str = ""
+
+
+def site_marker(site_dir: Path) -> str:
+    """The :attr:`SiteState.marker` of the site in ``site_dir`` ("" if it has none)."""
+    try:
+        stat = (site_dir / SEARCH_INDEX).stat()
+    except OSError:
+        return ""
+    return f"{stat.st_ino}:{stat.st_mtime_ns}"
+
+
+class IndexState(BaseModel):
+    """The index generation the last build left current, and what it was built from."""
+
+    version: int = CACHE_VERSION
+    generation: str
+    words: str
+    articles: dict[str, str]  # id → digest of the article's file
+
+
+class BuildCache:
+    """The build cache of one data folder, for one audience's site and the shared index."""
+
+    def __init__(self, data_dir: Path, audience: Audience) -> None:
+        self.root = cache_root(data_dir)
+        self.folder = self.root / audience
+        self.docs = self.folder / "docs"
+
+    # ---------------------------------------------------------------------------- digests
+
+    @staticmethod
+    def site_digest(
+        kb: KnowledgeBase, plan: SitePlan, audience: Audience, config_file: Path, themes: list[Path]
+    ) -> str:
+        """What every page of the site depends on, beyond its own Markdown."""
+        parts: list[str | bytes] = [str(CACHE_VERSION), audience, json.dumps(plan.nav)]
+        for path in sorted(kb.root.glob("*.y*ml")):
+            parts += [path.name, path.read_bytes()]
+        parts.append(config_file.read_bytes())
+        parts += _versions(SITE_TOOLS)
+        for theme in themes:
+            parts += _tree_digest(theme)
+        return _digest(*parts)
+
+    @staticmethod
+    def words_digest(kb: KnowledgeBase) -> str:
+        """What the index's analysis depends on: changed, every article is analysed again."""
+        return _digest(str(SCHEMA_VERSION), *_versions(INDEX_TOOLS), *analysis_of(kb).terms)
+
+    @staticmethod
+    def article_digests(kb: KnowledgeBase) -> dict[str, str]:
+        """The digest of each searchable article's text, as loaded (a later save is not it)."""
+        return {a.id: a.digest for a in searchable(kb)}
+
+    # ---------------------------------------------------------------------------- state
+
+    def _read(self, path: Path, model: type[Any]) -> Any:
+        try:
+            state = model.model_validate_json(path.read_text("utf-8"))
+        except (OSError, ValueError, ValidationError):
+            return None
+        return state if state.version == CACHE_VERSION else None
+
+    def site(self) -> SiteState | None:
+        return self._read(self.folder / SITE_STATE, SiteState)  # type: ignore[no-any-return]
+
+    def index(self) -> IndexState | None:
+        return self._read(self.root / "index.json", IndexState)  # type: ignore[no-any-return]
+
+    def _write(self, path: Path, state: BaseModel) -> None:
+        _write_whole(path, state.model_dump_json())
+
+    def save_site(self, state: SiteState) -> None:
+        self._write(self.folder / SITE_STATE, state)
+
+    def save_index(self, state: IndexState) -> None:
+        self._write(self.root / "index.json", state)
+
+    def forget_site(self) -> None:
+        """Drop the staged pages and their state: the next build starts from nothing."""
+        (self.folder / SITE_STATE).unlink(missing_ok=True)
+        shutil.rmtree(self.docs, ignore_errors=True)
+        self.docs.mkdir(parents=True)
+
+    def settle(self) -> None:
+        """Date every staged file 1970: the site now holds what each of them renders to."""
+        for path in self.docs.rglob("*"):
+            if path.is_file():
+                os.utime(path, _EPOCH)
+
+
+class IndexUpdate:
+    """The index's part of a build: a generation of every article, of the changed ones, or none.
+
+    The changed articles are indexed into a copy of the current generation when the words of the
+    analysis are the same and that generation is the one the last build left.
+    """
+
+    def __init__(self, kb: KnowledgeBase, root: Path, cache: BuildCache, *, full: bool) -> None:
+        self.kb, self.root = kb, root
+        self.words = BuildCache.words_digest(kb)
+        self.digests = BuildCache.article_digests(kb)
+        previous = None if full else cache.index()
+        current = current_name(root)
+        self.base: Path | None = None
+        self.changed, self.removed = searchable(kb), list[str]()
+        if previous and current == previous.generation and previous.words == self.words:
+            self.base = root / current
+            self.changed = [
+                a for a in self.changed if previous.articles.get(a.id) != self.digests[a.id]
+            ]
+            self.removed = sorted(set(previous.articles) - set(self.digests))
+
+    def run(self, progress: Callable[[int], None] | None) -> Path | None:
+        """Write the new generation (the caller promotes it); None when nothing changed."""
+        if self.base is not None and not (self.changed or self.removed):
+            return None
+        if self.base is not None:
+            try:
+                return update_generation(
+                    self.kb, self.root, self.base, self.changed, self.removed, progress
+                )
+            except OSError as exc:
+                if not hard_links_refused(exc):
+                    raise
+                log.warning("%s: no hard links (%s); indexing every article", self.root, exc)
+                self.changed, self.removed = searchable(self.kb), []
+        return write_generation(self.kb, self.root, progress)
+
+    def state(self) -> IndexState:
+        """The index state to keep once the build is done (and its generation promoted)."""
+        return IndexState(
+            generation=current_name(self.root) or "", words=self.words, articles=self.digests
+        )
+
+
+class TermCache:
+    """The terms of short texts under one analysis, kept from one check to the next.
+
+    The near-duplicate check analyses the title, summary and error codes of every article; only
+    texts it has not seen under the same analysis words are analysed again. Kept in the build
+    cache as JSON; the texts of the last run only, so it never grows past the knowledge base.
+    """
+
+    def __init__(self, cache_dir: Path | None, analysis: TextAnalysis) -> None:
+        self.path = None if cache_dir is None else cache_dir / "check-terms.json"
+        self.analysis = analysis
+        self.key = _digest(str(CACHE_VERSION), *analysis.terms)
+        self.known: dict[str, list[str]] = {}
+        self.used: dict[str, list[str]] = {}
+        try:
+            if self.path is not None:
+                data = json.loads(self.path.read_text("utf-8"))
+                if data.get("key") == self.key and isinstance(data["terms"], dict):
+                    self.known = data["terms"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no cache yet, or one from another analysis or version: start again
+
+    def terms(self, text: str) -> set[str]:
+        found = self.known.get(text)
+        if found is None:
+            found = sorted(set(self.analysis.terms_of(text)))
+        self.used[text] = found
+        return set(found)
+
+    def save(self) -> None:
+        """Keep the terms of this run's texts; a cache that cannot be written is skipped."""
+        if self.path is None:
+            return
+        try:
+            data = {"key": self.key, "terms": self.used}
+            _write_whole(self.path, json.dumps(data, ensure_ascii=False))
+        except OSError as exc:
+            log.info("%s: build cache not written: %s", self.path, exc.strerror)
+
+
+def hard_links_refused(exc: OSError) -> bool:
+    """Whether ``exc`` says the file system has no hard links (not that it is full, say)."""
+    return exc.errno in _NO_HARD_LINKS
