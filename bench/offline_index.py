@@ -57,6 +57,7 @@ def main() -> None:
         )
         seconds = time.perf_counter() - started
     full, slim = built.offline_index_bytes
+    assert full is not None, "a build into a new data folder renders every page"
     print(
         f"articles in the knowledge base: {len(kb.articles)}; published public: "
         f"{built.articles}; pages: {built.pages}; build: {seconds:.1f} s"
