@@ -82,6 +82,12 @@ def find_params(url: str) -> dict[str, list[str]]:
     return parse_qs(parts.query)
 
 
+def api_query(url: str) -> tuple[str, list[str] | None]:
+    """The path of an API request and its ``q`` parameter."""
+    parts = urlsplit(url)
+    return parts.path, parse_qs(parts.query).get("q")
+
+
 def total(page) -> int:
     text = page.locator(".kb-total").inner_text()
     match = re.search(r"找到 (\d+) 条结果", text)
@@ -356,10 +362,6 @@ def test_the_box_is_taken_over_again_when_the_api_is_back(page, server):
     assert not page.locator(".md-search-result").is_visible()
     # And so does what is typed next.
     page.locator("input.md-search__input").fill("密码")
-    def searched_for(response) -> bool:
-        url = urlsplit(response.url)
-        return url.path == "/api/search" and parse_qs(url.query).get("q") == ["密码"]
-
-    with page.expect_response(searched_for):
+    with page.expect_response(lambda r: api_query(r.url) == ("/api/search", ["密码"])):
         page.clock.run_for(1000)
     expect(page.locator(".kb-instant .kb-hit").first).to_be_visible()
