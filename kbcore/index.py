@@ -49,7 +49,7 @@ __all__ = [
     "promote",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: positions for the headings only
 CURRENT = "current"
 META = "meta.json"
 KEEP_GENERATIONS = 3
@@ -99,15 +99,17 @@ def make_schema(analysis: TextAnalysis) -> Schema:
     """Declare the index fields; ``analysis`` is pickled into the index with them."""
     words = KbTokenizer(analysis, "words")
     grams = KbTokenizer(analysis, "grams")
+    # Search scores term weights; only the headings are matched as phrases, so only they keep
+    # the positions of their words (the others' positions were a third of the index's size).
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=words, stored=True),
-        phrases=TEXT(analyzer=words),  # keywords, tags and the summary
-        codes=TEXT(analyzer=words),  # error codes and messages, as customers paste them
-        body=TEXT(analyzer=words),
-        grams=TEXT(analyzer=grams),  # title and body as character bigrams: exact wording
+        title=TEXT(analyzer=words, stored=True, phrase=False),
+        phrases=TEXT(analyzer=words, phrase=False),  # keywords, tags and the summary
+        codes=TEXT(analyzer=words, phrase=False),  # error codes and messages, as pasted
+        body=TEXT(analyzer=words, phrase=False),
+        grams=TEXT(analyzer=grams, phrase=False),  # title and body as bigrams: exact wording
         headings=TEXT(analyzer=words),  # the title and section headings: whole-phrase matches
-        spell=TEXT(analyzer=words, spelling=True),  # public words only: did-you-mean
+        spell=TEXT(analyzer=words, spelling=True, phrase=False),  # public words: did-you-mean
         lang=ID(stored=True, sortable=True),
         product=ID(stored=True, sortable=True),
         type=ID(stored=True, sortable=True),
