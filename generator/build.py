@@ -10,7 +10,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,6 +85,17 @@ def _progress_plugin(progress: Progress) -> Any:
             return output
 
     return ProgressPlugin()
+
+
+def _one_at_a_time(progress: Progress) -> Progress:
+    """``progress``, called by one thread at a time."""
+    lock = threading.Lock()
+
+    def report(count: int) -> None:
+        with lock:
+            progress(count)
+
+    return report
 
 
 def mkdocs_config(
@@ -217,6 +230,30 @@ def _render(plan: SitePlan, config: Any, reuse: Reuse | None) -> tuple[int | Non
     return None, merge_search_index(Path(config.site_dir), reuse.before, order, plan)
 
 
+def _render_and_index(
+    plan: SitePlan,
+    config: Any,
+    reuse: Reuse | None,
+    index: IndexUpdate,
+    progress: Progress | None,
+) -> tuple[tuple[int | None, int], Path | None]:
+    """Render the site (this thread) while the index is written (another, on every core).
+
+    MkDocs renders on one core; a new index's workers take the other cores, and its thread
+    mostly waits for them. If the rendering fails, the index's writing is stopped.
+    ``progress`` is called from both threads.
+    """
+    stop = threading.Event()
+    with ThreadPoolExecutor(1, thread_name_prefix="kb-index") as background:
+        indexing = background.submit(index.run, progress, stop)
+        try:
+            offline_bytes = _render(plan, config, reuse)
+        except BaseException:
+            stop.set()
+            raise
+        return offline_bytes, indexing.result()
+
+
 def build_site(
     kb: KnowledgeBase,
     *,
@@ -238,6 +275,8 @@ def build_site(
     (:mod:`generator.incremental`). ``on_start`` is told the number of pages and articles to
     do before rendering starts; ``progress`` is called once per rendered page or indexed article.
     """
+    if progress is not None:
+        progress = _one_at_a_time(progress)  # the rendering and the index both report
     plan = plan_site(kb, audience=audience)
     root = index_root(data_dir)
     cache = BuildCache(data_dir, audience)
@@ -273,8 +312,7 @@ def build_site(
             rendered = len(plan.pages) if reuse is None else reuse.pages
             if on_start is not None:
                 on_start(rendered + len(index.changed))
-            offline_bytes = _render(plan, config, reuse)
-            generation = index.run(progress)
+            offline_bytes, generation = _render_and_index(plan, config, reuse, index, progress)
             _swap_in(output, site_dir)
             if generation is not None:
                 promote(root, generation)

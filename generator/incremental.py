@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -222,8 +223,11 @@ class IndexUpdate:
             ]
             self.removed = sorted(set(previous.articles) - set(self.digests))
 
-    def run(self, progress: Callable[[int], None] | None) -> Path | None:
-        """Write the new generation (the caller promotes it); None when nothing changed."""
+    def run(self, progress: Callable[[int], None] | None, stop: Event) -> Path | None:
+        """Write the new generation (the caller promotes it); None when nothing changed.
+
+        ``stop`` set (by the build, from another thread) stops a new index's writing.
+        """
         if self.base is not None and not (self.changed or self.removed):
             return None
         if self.base is not None:
@@ -236,7 +240,7 @@ class IndexUpdate:
                     raise
                 log.warning("%s: no hard links (%s); indexing every article", self.root, exc)
                 self.changed, self.removed = searchable(self.kb), []
-        return write_generation(self.kb, self.root, progress)
+        return write_generation(self.kb, self.root, progress, stop)
 
     def state(self) -> IndexState:
         """The index state to keep once the build is done (and its generation promoted)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from pymdownx.slugs import slugify
@@ -17,7 +16,8 @@ from whoosh import index as whoosh_index
 
 from generator.body import headings
 from generator.knowledge import Article, KnowledgeBase
-from kbcore.analysis import Analyzed, KbTokenizer, Mode, TextAnalysis, normalize
+from generator.segments import WORKER_BUFFER_MB, IndexingStopped, write_segments
+from kbcore.analysis import TextAnalysis, normalize
 from kbcore.index import (
     SCHEMA_VERSION,
     IndexMeta,
@@ -36,10 +36,8 @@ __all__ = [
     "write_generation",
 ]
 
-# Analysing the text (jieba, OpenCC) is most of an index build: from this many articles on, it
-# runs in worker processes, one per core, while this process writes the index.
+# From this many articles on, a new index is written on every core (generator.segments).
 PARALLEL_FROM = 200
-_WORKER: dict[str, Any] = {}  # in a worker process: its analysis (set once by its initializer)
 
 _slug = slugify(case="lower")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -137,53 +135,6 @@ def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
     return fields
 
 
-def _analysed(
-    article: Article, analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]
-) -> dict[str, Any]:
-    """The fields of ``article`` with the text fields given as their terms (stored as written)."""
-    fields = _document(article, analysis)
-    for name, mode in modes.items():
-        if name in fields:
-            if name in stored:
-                fields[f"_stored_{name}"] = fields[name]
-            fields[name] = Analyzed(analysis.terms_of(fields[name], mode))
-    return fields
-
-
-def _start_worker(analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]) -> None:
-    _WORKER.update(analysis=analysis, modes=modes, stored=stored)
-
-
-def _analysed_in_worker(article: Article) -> dict[str, Any]:
-    return _analysed(article, **_WORKER)
-
-
-def _documents(articles: list[Article], analysis: TextAnalysis, schema: Any) -> Iterator[Any]:
-    """The fields to index for each article, in order; analysed on every core for large KBs."""
-    workers = os.cpu_count() or 1
-    if len(articles) < PARALLEL_FROM or workers < 2:
-        for article in articles:
-            yield _document(article, analysis)  # Whoosh analyses through KbTokenizer
-        return
-    modes = {
-        name: field.analyzer.mode
-        for name, field in schema.items()
-        if isinstance(getattr(field, "analyzer", None), KbTokenizer)
-    }
-    stored = {name for name in modes if schema[name].stored}
-    # Spawned, not forked: `kb serve --watch` builds from a thread of a threaded process.
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(analysis, modes, stored),
-    )
-    try:
-        yield from pool.map(_analysed_in_worker, articles, chunksize=8)
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
 def _suggestions(articles: list[Article]) -> list[Suggestion]:
     seen: set[tuple[str, str]] = set()
     out = []
@@ -208,32 +159,56 @@ def _suggestions(articles: list[Article]) -> list[Suggestion]:
 
 
 def write_generation(
-    kb: KnowledgeBase, root: Path, progress: Callable[[int], None] | None = None
+    kb: KnowledgeBase,
+    root: Path,
+    progress: Callable[[int], None] | None = None,
+    stop: Event | None = None,
 ) -> Path:
     """Index ``kb`` into a new generation under ``root``; the caller promotes it.
 
     The caller holds :func:`kbcore.index.build_lock`; on any failure the generation is removed.
+    Setting ``stop`` (from another thread) stops the writing with :class:`IndexingStopped`.
     """
     articles = searchable(kb)
+    stop = stop or Event()
     generation = new_generation(root)
     try:
         analysis = analysis_of(kb)
         index = whoosh_index.create_in(str(generation), make_schema(analysis))
-        writer = index.writer(limitmb=256, compound=False)
-        try:
-            for fields in _documents(articles, analysis, index.schema):
-                writer.add_document(**fields)
-                if progress is not None:
-                    progress(1)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        workers = os.cpu_count() or 1
+        if len(articles) >= PARALLEL_FROM and workers > 1:
+            write_segments(
+                generation, articles, _document, workers=workers, progress=progress, stop=stop
+            )
+        else:
+            _write_in_order(index, articles, analysis, progress, stop)
         _write_meta(kb, generation, len(articles))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
     return generation
+
+
+def _write_in_order(
+    index: Any,
+    articles: list[Article],
+    analysis: TextAnalysis,
+    progress: Callable[[int], None] | None,
+    stop: Event,
+) -> None:
+    """Index ``articles`` in this process, as one segment."""
+    writer = index.writer(limitmb=WORKER_BUFFER_MB, compound=False)
+    try:
+        for article in articles:
+            if stop.is_set():
+                raise IndexingStopped(f"{index.storage.folder}: stopped")
+            writer.add_document(**_document(article, analysis))
+            if progress is not None:
+                progress(1)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 def _write_meta(

@@ -29,7 +29,6 @@ from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.lang.porter import stem
 
 __all__ = [
-    "Analyzed",
     "KbTokenizer",
     "Mode",
     "TextAnalysis",
@@ -235,21 +234,6 @@ class TextAnalysis:
         return out
 
 
-class Analyzed(str):
-    """A field's text given as its terms, computed ahead (in another process, by the indexer):
-    :class:`KbTokenizer` takes them as they are instead of analysing the text again."""
-
-    terms: list[str]
-
-    def __new__(cls, terms: list[str]) -> Analyzed:
-        made = super().__new__(cls, " ".join(terms))
-        made.terms = terms
-        return made
-
-    def __reduce__(self) -> tuple[type[Analyzed], tuple[list[str]]]:
-        return Analyzed, (self.terms,)
-
-
 class KbTokenizer(Tokenizer):  # type: ignore[misc]
     """A Whoosh tokenizer over :class:`TextAnalysis` (positions are sequential)."""
 
@@ -281,10 +265,7 @@ class KbTokenizer(Tokenizer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        terms = (
-            value.terms if isinstance(value, Analyzed) else self.analysis.terms_of(value, self.mode)
-        )
-        for index, term in enumerate(terms):
+        for index, term in enumerate(self.analysis.terms_of(value, self.mode)):
             token.text = term
             token.boost = 1.0
             token.stopped = False

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import posixpath
 import re
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from html import unescape
 from pathlib import Path
 
@@ -15,11 +15,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.build import build_site
 from generator.cli import cli
+from generator.errors import BuildError
+from generator.indexer import searchable
 from generator.knowledge import load_knowledge_base
 from generator.pagekit import rel
 from generator.problems import Problems
-from tests.conftest import MKDOCS_YML, SAMPLE_KB, article_text, write
+from kbcore.index import current_name
+from tests.conftest import MKDOCS_YML, SAMPLE_KB, article_text, wait_for, write
 
 
 @pytest.fixture(scope="module")
@@ -310,39 +314,73 @@ def test_offline_search_index_holds_titles_summaries_keywords_and_codes(built_sa
             assert phrase not in raw.replace("\u200b", "")
 
 
-def test_the_index_analysed_on_every_core_is_the_one_analysed_in_order(
+def index_contents(data_dir: Path) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
+    """Every posting of the current index: (field, term) to (article id, weight, positions)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
+    with ix.reader() as reader:
+        ids = {n: fields["id"] for n, fields in reader.iter_docs()}
+        out = {}
+        for field, term in reader.all_terms():
+            matcher = reader.postings(field, term)
+            postings = []
+            while matcher.is_active():
+                postings.append((ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            out[(field, term)] = sorted(postings)
+        return out
+
+
+def doc_ids(data_dir: Path) -> list[str]:
+    """The article ids of the current index, by document number."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
+    with ix.reader() as reader:
+        return [fields["id"] for _, fields in sorted(reader.iter_docs())]
+
+
+def segment_count(data_dir: Path) -> int:
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
+    return len(ix._segments())
+
+
+def test_the_index_written_on_every_core_holds_what_one_process_writes(
     runner, built_sample, tmp_path, monkeypatch
 ):
     from generator import indexer
 
-    pools = []
-
-    def counted(*args, **kwargs):
-        pools.append(ProcessPoolExecutor(*args, **kwargs))
-        return pools[-1]
-
     monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    monkeypatch.setattr("generator.indexer.ProcessPoolExecutor", counted)
     result = runner.invoke(
         cli,
         ["build", "--kb", str(SAMPLE_KB), "--site-dir", str(tmp_path / "site")]
         + ["--data-dir", str(tmp_path / "var")],
     )
     assert result.exit_code == 0, result.output
-    assert len(pools) == 1  # the articles were analysed in worker processes
+    assert segment_count(tmp_path / "var") == 2  # one per worker process
+    assert segment_count(built_sample.data_dir) == 1
+    parallel, serial = index_contents(tmp_path / "var"), index_contents(built_sample.data_dir)
+    assert len(parallel) > 1000
+    assert parallel == serial
+    # Document numbers follow the articles' order, as in one process.
+    assert doc_ids(tmp_path / "var") == doc_ids(built_sample.data_dir)
 
-    def index_files(data_dir: Path) -> list[tuple[str, str]]:
-        meta = json.loads((data_dir / "index" / "current" / "meta.json").read_text("utf-8"))
-        # The segment's random name aside; the table of contents holds that name.
-        return sorted(
-            (name.split(".", 1)[1], digest["sha256"])
-            for name, digest in meta["files"].items()
-            if not name.endswith(".toc")
-        )
-
-    assert len(index_files(tmp_path / "var")) > 5
-    assert index_files(tmp_path / "var") == index_files(built_sample.data_dir)
+    # The workers' progress reaches the caller: one step per page and per article.
+    steps: list[int] = []
+    kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
+    built = build_site(
+        kb,
+        config_file=MKDOCS_YML,
+        site_dir=tmp_path / "site2",
+        data_dir=tmp_path / "var2",
+        progress=steps.append,
+    )
+    assert sum(steps) == built.rendered + built.indexed == built.pages + len(searchable(kb))
 
 
 _SEGMENT = st.sampled_from(["articles", "tags", "a", "b", "kb-files", "img"])
@@ -356,3 +394,32 @@ _PAGE = st.builds(
 @given(_PAGE, _PAGE)
 def test_page_links_are_what_relpath_says(from_src: str, to_src: str) -> None:
     assert rel(from_src, to_src) == posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+
+
+def test_a_site_that_fails_to_render_stops_the_index_workers(tmp_path, monkeypatch):
+    from generator import build, indexer
+
+    kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
+    data_dir = tmp_path / "var"
+    build_site(kb, config_file=MKDOCS_YML, site_dir=tmp_path / "site", data_dir=data_dir)
+    root = data_dir / "index"
+    before = current_name(root), sorted(p.name for p in root.glob("gen-*"))
+    site = sorted((tmp_path / "site").rglob("*"))
+
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+
+    def failing(*args, **kwargs):
+        # Fail once the index's workers are writing the new generation.
+        wait_for(lambda: len(multiprocessing.active_children()) == 2, "the index workers")
+        raise BuildError("MkDocs could not build the site: a broken template")
+
+    monkeypatch.setattr(build, "_render", failing)
+    with pytest.raises(BuildError, match="a broken template"):
+        build_site(
+            kb, config_file=MKDOCS_YML, site_dir=tmp_path / "site", data_dir=data_dir, full=True
+        )
+    assert multiprocessing.active_children() == []  # stopped and joined
+    assert (current_name(root), sorted(p.name for p in root.glob("gen-*"))) == before
+    assert sorted((tmp_path / "site").rglob("*")) == site
