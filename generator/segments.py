@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import time
 from collections.abc import Callable
 from pathlib import Path
 from threading import Event
@@ -129,8 +130,9 @@ def write_segments(
                 _report(done, progress)
                 if stop.is_set():
                     raise IndexingStopped(f"{folder}: stopped") from None
-                for share, process in enumerate(processes):
-                    if process.exitcode is not None and share not in segments:
+                # A worker that ends normally has put its result first: only others are lost.
+                for process in processes:
+                    if process.exitcode not in (None, 0):
                         raise BuildError(
                             f"{folder}: index worker {process.name} ended (exit code "
                             f"{process.exitcode}) without writing its segment"
@@ -139,21 +141,27 @@ def write_segments(
             if error is not None:
                 raise error
             segments[share] = segment
-        _report(done, progress)
     finally:
         halt.set()
-        for process in processes:
-            if process.pid is None:  # never started
-                continue
-            process.join(JOIN_SECONDS)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+        _join([p for p in processes if p.pid is not None], done, progress)
+    _report(done, progress)  # what the last documents reported
     index = whoosh_index.open_dir(str(folder))
     writer = index.writer(compound=False)
     writer._close_segment()  # its own segment stays empty: the workers' are the index
     writer._commit_toc([segments[n] for n in range(len(shares))])
     writer._finish()
+
+
+def _join(processes: list[Any], done: Any, progress: Callable[[int], None] | None) -> None:
+    """Wait for the workers to end (they flush their queues first), then end those that hang."""
+    deadline = time.monotonic() + JOIN_SECONDS
+    for process in processes:
+        while process.is_alive() and time.monotonic() < deadline:
+            _report(done, progress)  # a full pipe would keep a worker from ending
+            process.join(POLL_SECONDS)
+        if process.is_alive():
+            process.terminate()
+            process.join()
 
 
 def _report(done: Any, progress: Callable[[int], None] | None) -> None:
