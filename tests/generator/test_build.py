@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import multiprocessing
 import posixpath
 import re
 import shutil
+import threading
 from html import unescape
 from pathlib import Path
 
@@ -423,3 +425,29 @@ def test_a_site_that_fails_to_render_stops_the_index_workers(tmp_path, monkeypat
     assert multiprocessing.active_children() == []  # stopped and joined
     assert (current_name(root), sorted(p.name for p in root.glob("gen-*"))) == before
     assert sorted((tmp_path / "site").rglob("*")) == site
+
+
+def no_space_left(article, analysis):
+    """A document maker that fails as a full disk would (run in the index's workers)."""
+    raise OSError(errno.ENOSPC, "No space left on device", f"/index/{article.id}.seg")
+
+
+def test_a_worker_that_fails_names_the_file_and_leaves_no_process(sample, tmp_path):
+    from whoosh import index as whoosh_index
+
+    from generator.indexer import analysis_of
+    from generator.segments import write_segments
+    from kbcore.index import make_schema
+
+    whoosh_index.create_in(str(tmp_path), make_schema(analysis_of(sample)))
+    with pytest.raises(OSError, match="No space left on device") as raised:
+        write_segments(
+            tmp_path,
+            searchable(sample),
+            no_space_left,
+            workers=2,
+            progress=None,
+            stop=threading.Event(),
+        )
+    assert raised.value.filename.startswith("/index/")
+    assert multiprocessing.active_children() == []
