@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from threading import Event
@@ -15,9 +17,9 @@ from pymdownx.slugs import slugify
 from whoosh import index as whoosh_index
 
 from generator.body import headings
+from generator.index_process import Signals, ThreadSignals, run_in_child
 from generator.knowledge import Article, KnowledgeBase
-from generator.segments import WORKER_BUFFER_MB, IndexingStopped, write_segments
-from kbcore.analysis import TextAnalysis, normalize
+from kbcore.analysis import Analyzed, KbTokenizer, Mode, TextAnalysis, normalize
 from kbcore.index import (
     SCHEMA_VERSION,
     IndexMeta,
@@ -36,8 +38,13 @@ __all__ = [
     "write_generation",
 ]
 
-# From this many articles on, a new index is written on every core (generator.segments).
+# From this many articles on, a new index is written in a child process while the build renders
+# (generator.index_process), its articles analysed in worker processes, one per core.
 PARALLEL_FROM = 200
+# The writer's posting buffer: past it, Whoosh sorts the postings through files on disk,
+# pickling every one of them (a third of the writing time on the TiDB import).
+WRITER_BUFFER_MB = 1024
+_WORKER: dict[str, Any] = {}  # in a worker process: its analysis (set once by its initializer)
 
 _slug = slugify(case="lower")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -135,6 +142,53 @@ def _document(article: Article, analysis: TextAnalysis) -> dict[str, Any]:
     return fields
 
 
+def _analysed(
+    article: Article, analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]
+) -> dict[str, Any]:
+    """The fields of ``article`` with the text fields given as their terms (stored as written)."""
+    fields = _document(article, analysis)
+    for name, mode in modes.items():
+        if name in fields:
+            if name in stored:
+                fields[f"_stored_{name}"] = fields[name]
+            fields[name] = Analyzed(analysis.terms_of(fields[name], mode))
+    return fields
+
+
+def _start_worker(analysis: TextAnalysis, modes: dict[str, Mode], stored: set[str]) -> None:
+    _WORKER.update(analysis=analysis, modes=modes, stored=stored)
+
+
+def _analysed_in_worker(article: Article) -> dict[str, Any]:
+    return _analysed(article, **_WORKER)
+
+
+def _documents(articles: list[Article], analysis: TextAnalysis, schema: Any) -> Iterator[Any]:
+    """The fields to index for each article, in order; analysed on every core for large KBs."""
+    workers = os.cpu_count() or 1
+    if len(articles) < PARALLEL_FROM or workers < 2:
+        for article in articles:
+            yield _document(article, analysis)  # Whoosh analyses through KbTokenizer
+        return
+    modes = {
+        name: field.analyzer.mode
+        for name, field in schema.items()
+        if isinstance(getattr(field, "analyzer", None), KbTokenizer)
+    }
+    stored = {name for name in modes if schema[name].stored}
+    # Spawned, not forked: `kb serve --watch` builds from a thread of a threaded process.
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(analysis, modes, stored),
+    )
+    try:
+        yield from pool.map(_analysed_in_worker, articles, chunksize=8)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def _suggestions(articles: list[Article]) -> list[Suggestion]:
     seen: set[tuple[str, str]] = set()
     out = []
@@ -173,15 +227,12 @@ def write_generation(
     stop = stop or Event()
     generation = new_generation(root)
     try:
-        analysis = analysis_of(kb)
-        index = whoosh_index.create_in(str(generation), make_schema(analysis))
-        workers = os.cpu_count() or 1
-        if len(articles) >= PARALLEL_FROM and workers > 1:
-            write_segments(
-                generation, articles, _document, workers=workers, progress=progress, stop=stop
-            )
+        whoosh_index.create_in(str(generation), make_schema(analysis_of(kb)))
+        if len(articles) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+            args = (str(generation), articles)
+            run_in_child(_write_documents, args, progress=progress, stop=stop)
         else:
-            _write_in_order(index, articles, analysis, progress, stop)
+            _write_documents(str(generation), articles, ThreadSignals(progress, stop))
         _write_meta(kb, generation, len(articles))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
@@ -189,22 +240,16 @@ def write_generation(
     return generation
 
 
-def _write_in_order(
-    index: Any,
-    articles: list[Article],
-    analysis: TextAnalysis,
-    progress: Callable[[int], None] | None,
-    stop: Event,
-) -> None:
-    """Index ``articles`` in this process, as one segment."""
-    writer = index.writer(limitmb=WORKER_BUFFER_MB, compound=False)
+def _write_documents(folder: str, articles: list[Article], signals: Signals) -> None:
+    """Index ``articles``, in order, into the empty index in ``folder``: one segment."""
+    index = whoosh_index.open_dir(folder)
+    analysis = index.schema["body"].analyzer.analysis
+    writer = index.writer(limitmb=WRITER_BUFFER_MB, compound=False)
     try:
-        for article in articles:
-            if stop.is_set():
-                raise IndexingStopped(f"{index.storage.folder}: stopped")
-            writer.add_document(**_document(article, analysis))
-            if progress is not None:
-                progress(1)
+        for fields in _documents(articles, analysis, index.schema):
+            signals.check()
+            writer.add_document(**fields)
+            signals.written()
     except BaseException:
         writer.cancel()
         raise

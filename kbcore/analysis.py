@@ -29,6 +29,7 @@ from whoosh.analysis import STOP_WORDS, Token, Tokenizer
 from whoosh.lang.porter import stem
 
 __all__ = [
+    "Analyzed",
     "KbTokenizer",
     "Mode",
     "TextAnalysis",
@@ -234,6 +235,21 @@ class TextAnalysis:
         return out
 
 
+class Analyzed(str):
+    """A field's text given as its terms, computed ahead (in another process, by the indexer):
+    :class:`KbTokenizer` takes them as they are instead of analysing the text again."""
+
+    terms: list[str]
+
+    def __new__(cls, terms: list[str]) -> Analyzed:
+        made = super().__new__(cls, " ".join(terms))
+        made.terms = terms
+        return made
+
+    def __reduce__(self) -> tuple[type[Analyzed], tuple[list[str]]]:
+        return Analyzed, (self.terms,)
+
+
 class KbTokenizer(Tokenizer):  # type: ignore[misc]
     """A Whoosh tokenizer over :class:`TextAnalysis` (positions are sequential)."""
 
@@ -265,7 +281,10 @@ class KbTokenizer(Tokenizer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for index, term in enumerate(self.analysis.terms_of(value, self.mode)):
+        terms = (
+            value.terms if isinstance(value, Analyzed) else self.analysis.terms_of(value, self.mode)
+        )
+        for index, term in enumerate(terms):
             token.text = term
             token.boost = 1.0
             token.stopped = False

@@ -316,62 +316,42 @@ def test_offline_search_index_holds_titles_summaries_keywords_and_codes(built_sa
             assert phrase not in raw.replace("\u200b", "")
 
 
-def index_contents(data_dir: Path) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
-    """Every posting of the current index: (field, term) to (article id, weight, positions)."""
-    from whoosh import index as whoosh_index
-
-    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
-    with ix.reader() as reader:
-        ids = {n: fields["id"] for n, fields in reader.iter_docs()}
-        out = {}
-        for field, term in reader.all_terms():
-            matcher = reader.postings(field, term)
-            postings = []
-            while matcher.is_active():
-                postings.append((ids[matcher.id()], matcher.weight(), matcher.value()))
-                matcher.next()
-            out[(field, term)] = sorted(postings)
-        return out
+def index_files(data_dir: Path) -> list[tuple[str, str]]:
+    """The current index's files and their digests; the segment's random name aside."""
+    meta = json.loads((data_dir / "index" / "current" / "meta.json").read_text("utf-8"))
+    return sorted(
+        (name.split(".", 1)[1], digest["sha256"])
+        for name, digest in meta["files"].items()
+        if not name.endswith(".toc")  # the table of contents holds that name
+    )
 
 
-def doc_ids(data_dir: Path) -> list[str]:
-    """The article ids of the current index, by document number."""
-    from whoosh import index as whoosh_index
-
-    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
-    with ix.reader() as reader:
-        return [fields["id"] for _, fields in sorted(reader.iter_docs())]
-
-
-def segment_count(data_dir: Path) -> int:
-    from whoosh import index as whoosh_index
-
-    ix = whoosh_index.open_dir(str(data_dir / "index" / "current"))
-    return len(ix._segments())
-
-
-def test_the_index_written_on_every_core_holds_what_one_process_writes(
+def test_the_index_written_beside_the_rendering_is_the_one_written_in_order(
     runner, built_sample, tmp_path, monkeypatch
 ):
-    from generator import indexer
+    from generator import index_process, indexer
+
+    children = []
+    real_run = index_process.run_in_child
+
+    def counted(*args, **kwargs):
+        children.append(args[0].__name__)
+        return real_run(*args, **kwargs)
 
     monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(indexer, "run_in_child", counted)
     result = runner.invoke(
         cli,
         ["build", "--kb", str(SAMPLE_KB), "--site-dir", str(tmp_path / "site")]
         + ["--data-dir", str(tmp_path / "var")],
     )
     assert result.exit_code == 0, result.output
-    assert segment_count(tmp_path / "var") == 2  # one per worker process
-    assert segment_count(built_sample.data_dir) == 1
-    parallel, serial = index_contents(tmp_path / "var"), index_contents(built_sample.data_dir)
-    assert len(parallel) > 1000
-    assert parallel == serial
-    # Document numbers follow the articles' order, as in one process.
-    assert doc_ids(tmp_path / "var") == doc_ids(built_sample.data_dir)
+    assert children == ["_write_documents"]  # written in a child, analysed by its workers
+    assert len(index_files(tmp_path / "var")) > 5
+    assert index_files(tmp_path / "var") == index_files(built_sample.data_dir)
 
-    # The workers' progress reaches the caller: one step per page and per article.
+    # The child's progress reaches the caller: one step per page and per article.
     steps: list[int] = []
     kb = load_knowledge_base(SAMPLE_KB, Problems())
     assert kb is not None
@@ -382,6 +362,7 @@ def test_the_index_written_on_every_core_holds_what_one_process_writes(
         data_dir=tmp_path / "var2",
         progress=steps.append,
     )
+    assert len(children) == 2
     assert sum(steps) == built.rendered + built.indexed == built.pages + len(searchable(kb))
 
 
@@ -398,7 +379,7 @@ def test_page_links_are_what_relpath_says(from_src: str, to_src: str) -> None:
     assert rel(from_src, to_src) == posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
 
 
-def test_a_site_that_fails_to_render_stops_the_index_workers(tmp_path, monkeypatch):
+def test_a_site_that_fails_to_render_stops_the_index_writer(tmp_path, monkeypatch):
     from generator import build, indexer
 
     kb = load_knowledge_base(SAMPLE_KB, Problems())
@@ -413,8 +394,8 @@ def test_a_site_that_fails_to_render_stops_the_index_workers(tmp_path, monkeypat
     monkeypatch.setattr("os.cpu_count", lambda: 2)
 
     def failing(*args, **kwargs):
-        # Fail once the index's workers are writing the new generation.
-        wait_for(lambda: len(multiprocessing.active_children()) == 2, "the index workers")
+        # Fail once the index's writer is writing the new generation.
+        wait_for(multiprocessing.active_children, "the index writer")
         raise BuildError("MkDocs could not build the site: a broken template")
 
     monkeypatch.setattr(build, "_render", failing)
@@ -427,27 +408,16 @@ def test_a_site_that_fails_to_render_stops_the_index_workers(tmp_path, monkeypat
     assert sorted((tmp_path / "site").rglob("*")) == site
 
 
-def no_space_left(article, analysis):
-    """A document maker that fails as a full disk would (run in the index's workers)."""
-    raise OSError(errno.ENOSPC, "No space left on device", f"/index/{article.id}.seg")
+def no_space_left(folder: str, signals) -> None:
+    """An index writer that fails as a full disk would (run in the child process)."""
+    signals.check()
+    raise OSError(errno.ENOSPC, "No space left on device", f"{folder}/MAIN_1.seg")
 
 
-def test_a_worker_that_fails_names_the_file_and_leaves_no_process(sample, tmp_path):
-    from whoosh import index as whoosh_index
+def test_a_writer_that_fails_names_the_file_and_leaves_no_process(tmp_path):
+    from generator.index_process import run_in_child
 
-    from generator.indexer import analysis_of
-    from generator.segments import write_segments
-    from kbcore.index import make_schema
-
-    whoosh_index.create_in(str(tmp_path), make_schema(analysis_of(sample)))
     with pytest.raises(OSError, match="No space left on device") as raised:
-        write_segments(
-            tmp_path,
-            searchable(sample),
-            no_space_left,
-            workers=2,
-            progress=None,
-            stop=threading.Event(),
-        )
-    assert raised.value.filename.startswith("/index/")
+        run_in_child(no_space_left, (str(tmp_path),), progress=None, stop=threading.Event())
+    assert raised.value.filename == f"{tmp_path}/MAIN_1.seg"
     assert multiprocessing.active_children() == []
