@@ -163,10 +163,11 @@ def _analysed_in_worker(article: Article) -> dict[str, Any]:
     return _analysed(article, **_WORKER)
 
 
-def _documents(articles: list[Article], analysis: TextAnalysis, schema: Any) -> Iterator[Any]:
-    """The fields to index for each article, in order; analysed on every core for large KBs."""
-    workers = os.cpu_count() or 1
-    if len(articles) < PARALLEL_FROM or workers < 2:
+def _documents(
+    articles: list[Article], analysis: TextAnalysis, schema: Any, workers: int
+) -> Iterator[Any]:
+    """The fields to index for each article, in order; analysed by ``workers`` processes."""
+    if workers < 2:
         for article in articles:
             yield _document(article, analysis)  # Whoosh analyses through KbTokenizer
         return
@@ -228,11 +229,12 @@ def write_generation(
     generation = new_generation(root)
     try:
         whoosh_index.create_in(str(generation), make_schema(analysis_of(kb)))
-        if len(articles) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-            args = (str(generation), articles)
+        workers = os.cpu_count() or 1
+        if len(articles) >= PARALLEL_FROM and workers > 1:
+            args = (str(generation), articles, workers)
             run_in_child(_write_documents, args, progress=progress, stop=stop)
         else:
-            _write_documents(str(generation), articles, ThreadSignals(progress, stop))
+            _write_documents(str(generation), articles, 1, ThreadSignals(progress, stop))
         _write_meta(kb, generation, len(articles))
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
@@ -240,13 +242,16 @@ def write_generation(
     return generation
 
 
-def _write_documents(folder: str, articles: list[Article], signals: Signals) -> None:
-    """Index ``articles``, in order, into the empty index in ``folder``: one segment."""
+def _write_documents(folder: str, articles: list[Article], workers: int, signals: Signals) -> None:
+    """Index ``articles``, in order, into the empty index in ``folder``: one segment.
+
+    Their text is analysed by ``workers`` processes (none but this one if 1).
+    """
     index = whoosh_index.open_dir(folder)
     analysis = index.schema["body"].analyzer.analysis
     writer = index.writer(limitmb=WRITER_BUFFER_MB, compound=False)
     try:
-        for fields in _documents(articles, analysis, index.schema):
+        for fields in _documents(articles, analysis, index.schema, workers):
             signals.check()
             writer.add_document(**fields)
             signals.written()

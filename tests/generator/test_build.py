@@ -335,7 +335,8 @@ def test_the_index_written_beside_the_rendering_is_the_one_written_in_order(
     real_run = index_process.run_in_child
 
     def counted(*args, **kwargs):
-        children.append(args[0].__name__)
+        target, (_, _, workers) = args[0], args[1]
+        children.append((target.__name__, workers))
         return real_run(*args, **kwargs)
 
     monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
@@ -347,7 +348,8 @@ def test_the_index_written_beside_the_rendering_is_the_one_written_in_order(
         + ["--data-dir", str(tmp_path / "var")],
     )
     assert result.exit_code == 0, result.output
-    assert children == ["_write_documents"]  # written in a child, analysed by its workers
+    # Written in a child process, its text analysed by two worker processes of its own.
+    assert children == [("_write_documents", 2)]
     assert len(index_files(tmp_path / "var")) > 5
     assert index_files(tmp_path / "var") == index_files(built_sample.data_dir)
 
