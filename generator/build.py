@@ -237,11 +237,11 @@ def _render_and_index(
     index: IndexUpdate,
     progress: Progress | None,
 ) -> tuple[tuple[int | None, int], Path | None]:
-    """Render the site (this thread) while the index is written (another, on every core).
+    """Render the site (this thread) while the index is written (another thread).
 
-    MkDocs renders on one core; a new index's workers take the other cores, and its thread
-    mostly waits for them. If the rendering fails, the index's writing is stopped.
-    ``progress`` is called from both threads.
+    A new index is written by a child process (:func:`generator.indexer.write_generation`), so
+    MkDocs keeps this process's interpreter to itself; the index's thread mostly waits. If the
+    rendering fails, the index's writing is stopped. ``progress`` is called from both threads.
     """
     stop = threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="kb-index") as background:
