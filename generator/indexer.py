@@ -42,7 +42,7 @@ __all__ = [
 # (generator.index_process), its articles analysed in worker processes, one per core.
 PARALLEL_FROM = 200
 # The writer's posting buffer: past it, Whoosh sorts the postings through files on disk,
-# pickling every one of them (a third of the writing time on the TiDB import).
+# pickling every one of them (a quarter of the index's build time on the TiDB import).
 WRITER_BUFFER_MB = 1024
 _WORKER: dict[str, Any] = {}  # in a worker process: its analysis (set once by its initializer)
 
