@@ -1,7 +1,8 @@
-"""Build the portal: stage the pages, run MkDocs + Material, swap the site in, write the manifest.
+"""Build the portal: stage the pages, run MkDocs + Material, publish the site, write the manifest.
 
-The site is built into a temporary folder beside ``site_dir`` and moved into place only when the
-whole build succeeded, so a failed build leaves the previous site exactly as it was.
+The site is built into a temporary folder beside ``site_dir`` and published only when the whole
+build succeeded, so a failed build leaves the previous site exactly as it was: a whole site is
+swapped in, the pages an incremental build rendered each replace the live one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from generator.incremental import (
     BuildCache,
     IndexUpdate,
     SiteState,
-    hard_links_refused,
     site_marker,
 )
 from generator.knowledge import KnowledgeBase
@@ -33,11 +33,12 @@ from generator.offline_index import slim_search_index
 from generator.pages import Audience, SitePlan, plan_site
 from generator.site_reuse import (
     Reuse,
+    changed_only_plugin,
     merge_search_index,
+    publish,
     quiet_dirty_warning,
     reuse_site,
     stage_changes,
-    unshare_plugin,
 )
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
@@ -215,7 +216,7 @@ def _render(plan: SitePlan, config: Any, reuse: Reuse | None) -> tuple[int | Non
 
     order: list[str] = []
     if reuse is not None:
-        config.plugins["kb-unshare"] = unshare_plugin(Path(config.site_dir), reuse.written, order)
+        config.plugins["kb-changed-only"] = changed_only_plugin(reuse, order)
     try:
         with quiet_dirty_warning():
             mkdocs_build(config, dirty=reuse is not None)
@@ -297,13 +298,9 @@ def build_site(
             reuse = None
             if not full and site_state.marker and cache.site() == site_state:
                 try:
-                    reuse = reuse_site(plan, cache, site_dir, output)
-                except (OSError, ValueError, KeyError) as exc:
-                    if isinstance(exc, OSError) and not hard_links_refused(exc):
-                        raise
-                    # No hard links here, or the live site's search index is unreadable.
+                    reuse = reuse_site(plan, cache, site_dir)
+                except (OSError, ValueError, KeyError) as exc:  # its search index is unreadable
                     log.warning("%s: not reused (%s); rendering every page", site_dir, exc)
-                    shutil.rmtree(output, ignore_errors=True)
             if reuse is None:  # stage every page, and our assets, into an empty folder
                 cache.forget_site()
                 stage_changes(plan, cache.docs)
@@ -313,10 +310,12 @@ def build_site(
             if on_start is not None:
                 on_start(rendered + len(index.changed))
             offline_bytes, generation = _render_and_index(plan, config, reuse, index, progress)
-            _swap_in(output, site_dir)
+            if reuse is None:
+                _swap_in(output, site_dir)
+            else:
+                publish(output, reuse)
             if generation is not None:
                 promote(root, generation)
-            cache.settle()
             cache.save_site(site_state.model_copy(update={"marker": site_marker(site_dir)}))
             cache.save_index(index.state())
     except IndexError_ as exc:  # another build holds the lock

@@ -2,8 +2,8 @@
 
 The build cache lives in ``<data_dir>/build-cache/``:
 
-* ``<audience>/docs/``: the generated Markdown of the last build, dated 1970 once built, so that
-  MkDocs' dirty build renders only the pages written since;
+* ``<audience>/docs/``: the generated Markdown of the last build; a build writes only the pages
+  whose Markdown changed, and MkDocs' dirty build renders only those;
 * ``<audience>/site.json``: the digest of what every page depends on (the knowledge base's
   settings, ``mkdocs.yml``, the navigation, the theme and the versions of the tools), and the
   site folder it was built into;
@@ -56,7 +56,6 @@ log = logging.getLogger("kb.build")
 SITE_STATE = "site.json"
 SITE_TOOLS = ("kb-portal", "mkdocs", "mkdocs-material", "pymdown-extensions", "markdown")
 INDEX_TOOLS = ("kb-portal", "jieba", "opencc", "whoosh-reloaded")
-_EPOCH = (0, 0)  # staged files' times once built: older than any page MkDocs wrote
 
 
 def _digest(*parts: str | bytes) -> str:
@@ -193,12 +192,6 @@ class BuildCache:
         (self.folder / SITE_STATE).unlink(missing_ok=True)
         shutil.rmtree(self.docs, ignore_errors=True)
         self.docs.mkdir(parents=True)
-
-    def settle(self) -> None:
-        """Date every staged file 1970: the site now holds what each of them renders to."""
-        for path in self.docs.rglob("*"):
-            if path.is_file():
-                os.utime(path, _EPOCH)
 
 
 class IndexUpdate:

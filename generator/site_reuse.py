@@ -1,8 +1,9 @@
-"""A site started as a copy of the last one: MkDocs renders only the pages that changed.
+"""An incremental build: MkDocs renders only the changed pages, which then replace the live ones.
 
-The live site is copied as hard links; the pages staged since the last build (see
-:mod:`generator.incremental`) are rendered by MkDocs' dirty build, which a plugin keeps from
-writing through the links; the offline search index is merged.
+The pages staged since the last build (see :mod:`generator.incremental`) are rendered by MkDocs'
+dirty build into an empty folder (a plugin tells MkDocs which files changed); once the whole
+build succeeded, each file it wrote replaces the live site's, pages that are gone are removed and
+the offline search index is merged.
 """
 
 from __future__ import annotations
@@ -23,20 +24,22 @@ from generator.pagekit import FILES, SitePlan
 
 __all__ = [
     "Reuse",
-    "link_tree",
+    "changed_only_plugin",
     "merge_search_index",
+    "publish",
     "quiet_dirty_warning",
     "reuse_site",
     "stage_changes",
-    "unshare_plugin",
 ]
 
 
 @dataclass(frozen=True)
 class Reuse:
-    """A site started as a copy of the last one: what the dirty build must know."""
+    """A site patched in place: what the dirty build and the publishing must know."""
 
+    site_dir: Path  # the live site
     written: set[str]  # staged files written: MkDocs renders (or copies) them
+    removed: list[str]  # staged files removed: their output is removed from the live site
     before: list[dict[str, Any]]  # the last build's offline search index entries
 
     @property
@@ -44,29 +47,42 @@ class Reuse:
         return sum(1 for src in self.written if src.endswith(".md"))
 
 
-def reuse_site(plan: SitePlan, cache: BuildCache, site_dir: Path, output: Path) -> Reuse:
-    """Start ``output`` as a hard-linked copy of ``site_dir`` and stage the changed pages.
+def reuse_site(plan: SitePlan, cache: BuildCache, site_dir: Path) -> Reuse:
+    """Stage the pages that changed since the build of the live site in ``site_dir``.
 
     The site state is dropped first: a build that stops halfway leaves staged pages the live
-    site does not show, so the next build starts from nothing.
+    site does not show (or a site half published), so the next build starts from nothing.
     """
     before = json.loads((site_dir / SEARCH_INDEX).read_text("utf-8"))["docs"]
     (cache.folder / SITE_STATE).unlink(missing_ok=True)
-    link_tree(site_dir, output)
     written, removed = stage_changes(plan, cache.docs)
-    for src in removed:
+    return Reuse(site_dir, written, removed, before)
+
+
+def publish(output: Path, reuse: Reuse) -> None:
+    """Move every file of ``output`` into the live site, then remove the pages that are gone.
+
+    Each file replaces the live one in one rename: a reader gets the old page or the new one.
+    """
+    site = reuse.site_dir
+    for src in reuse.removed:
         if src.endswith(".md"):  # articles/x.md: articles/x/index.html, or articles/x.html
-            shutil.rmtree(output / src.removesuffix(".md"), ignore_errors=True)
-            (output / (src.removesuffix(".md") + ".html")).unlink(missing_ok=True)
+            shutil.rmtree(site / src.removesuffix(".md"), ignore_errors=True)
+            (site / (src.removesuffix(".md") + ".html")).unlink(missing_ok=True)
         else:
-            (output / src).unlink(missing_ok=True)
-    return Reuse(written, before)
+            (site / src).unlink(missing_ok=True)
+    for folder, dirs, files in os.walk(output):
+        relative = Path(folder).relative_to(output)
+        (site / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.replace(Path(folder) / name, site / relative / name)
+        dirs.sort()
 
 
 def stage_changes(plan: SitePlan, docs: Path) -> tuple[set[str], list[str]]:
     """Bring the staged files of ``docs`` up to ``plan``: (the files written, the removed ones).
 
-    A page whose Markdown is unchanged keeps its 1970 date, so MkDocs' dirty build skips it.
+    A page whose Markdown is unchanged is not written, so MkDocs' dirty build skips it.
     Removed are the pages, and the files under kb-files/, that the plan no longer has.
     """
     written = set()
@@ -93,39 +109,27 @@ def stage_changes(plan: SitePlan, docs: Path) -> tuple[set[str], list[str]]:
     return written, removed
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Copy the folder ``source`` to ``target`` as hard links: fast, and no file is written."""
-    for folder, dirs, files in os.walk(source):
-        relative = Path(folder).relative_to(source)
-        (target / relative).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            os.link(Path(folder) / name, target / relative / name)
-        dirs.sort()
+def changed_only_plugin(reuse: Reuse, order: list[str]) -> Any:
+    """A MkDocs plugin for a dirty build of the changed files only, into an empty folder.
 
-
-def unshare_plugin(site: Path, written: set[str], order: list[str]) -> Any:
-    """A MkDocs plugin for a dirty build into a hard-linked copy of the live site.
-
-    Before MkDocs writes a file it unlinks it, so MkDocs writes a new file and the live site's
-    stays as it was. The output of each staged file in ``written`` is unlinked whatever the
-    files' times say, so MkDocs renders it. It also records the order of the pages (``order``),
-    which is the order of the search index's entries.
+    A file counts as changed when it was staged by this build or its output is missing from the
+    live site; MkDocs renders (or copies) those only. It also records the order of the pages
+    (``order``), which is the order of the search index's entries.
     """
     from mkdocs.plugins import BasePlugin
 
-    class Unshare(BasePlugin):  # type: ignore[no-untyped-call,type-arg]
+    class ChangedOnly(BasePlugin):  # type: ignore[no-untyped-call,type-arg]
         def on_files(self, files: Any, config: Any) -> Any:
-            always = [*config.theme.static_templates, *config.extra_templates]
-            for name in [*always, "sitemap.xml.gz", SEARCH_INDEX]:
-                (site / name).unlink(missing_ok=True)
             for file in files:
                 if file.is_documentation_page():
                     order.append("" if file.url == "./" else file.url)  # as the index has it
-                if file.src_uri in written or file.is_modified():
-                    Path(file.abs_dest_path).unlink(missing_ok=True)
+                changed = (
+                    file.src_uri in reuse.written or not (reuse.site_dir / file.dest_uri).exists()
+                )
+                file.is_modified = lambda changed=changed: changed
             return files
 
-    return Unshare()
+    return ChangedOnly()
 
 
 def merge_search_index(
