@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator.article_cache import ArticleCache
+from generator.cachefile import cache_root
 from generator.checks import check_knowledge_base
 from generator.errors import CheckFailed
-from generator.incremental import cache_root
 from generator.knowledge import KnowledgeBase, load_knowledge_base
 from generator.problems import Problems
 
@@ -39,15 +40,23 @@ class CheckResult:
 
 
 def run_checks(
-    kb_dir: Path, *, today: date | None = None, data_dir: Path | None = None
+    kb_dir: Path,
+    *,
+    today: date | None = None,
+    data_dir: Path | None = None,
+    fresh: bool = False,
 ) -> CheckResult:
     """Load ``kb_dir`` and check every article; never raises for content problems.
 
-    With ``data_dir``, what the check analyses is kept in its build cache for the next check.
+    With ``data_dir``, what the check parses and analyses is kept in its build cache for the next
+    check; ``fresh`` parses every article even so.
     """
     problems = Problems()
-    kb = load_knowledge_base(kb_dir, problems)
+    cache = None if data_dir is None else cache_root(data_dir)
+    known = None if cache is None else ArticleCache(cache, fresh=fresh)
+    kb = load_knowledge_base(kb_dir, problems, cache=known)
     if kb is not None:
-        cache = None if data_dir is None else cache_root(data_dir)
         check_knowledge_base(kb, problems, today=today or date.today(), cache=cache)
+    if known is not None:
+        known.save()  # with what the check read off the new articles' bodies
     return CheckResult(kb, problems)

@@ -11,12 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from generator.body import (
     REQUIRED_SECTIONS,
-    headings,
-    links,
     section_heading,
     section_key,
-    snippet_includes,
-    unsafe_html,
 )
 from generator.incremental import TermCache
 from generator.indexer import analysis_of
@@ -73,7 +69,7 @@ def resolve_link(
 
 
 def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, today: date) -> None:
-    meta, path, line_of = article.meta, article.path, article.front.line_of
+    meta, path, line_of = article.meta, article.path, article.lines.line_of
     if path.stem != meta.id:
         problems.warning(
             path, line_of(("id",)), "id", f"the file to be named {meta.id}.md", quote(path.name)
@@ -114,9 +110,7 @@ def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, toda
             meta.review_by.isoformat(),
         )
 
-    present = {
-        section_key(h.text) for h in headings(article.body, article.body_line) if h.level == 2
-    }
+    present = {section_key(h.text) for h in article.headings if h.level == 2}
     missing = [key for key in REQUIRED_SECTIONS[meta.type] if key not in present]
     for key in missing:
         problems.error(
@@ -129,11 +123,11 @@ def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, toda
             + ")",
             "none",
         )
-    for unsafe in unsafe_html(article.body, article.body_line):
+    for unsafe in article.unsafe_html:
         problems.error(
             path, unsafe.line, "body", "Markdown or inert HTML (no scripts)", unsafe.what
         )
-    for include in snippet_includes(article.body, article.body_line):
+    for include in article.includes:
         problems.error(
             path, include.line, "body", "no file includes (link to a file under kb/)", include.what
         )
@@ -143,7 +137,7 @@ def _check_links(kb: KnowledgeBase, problems: Problems) -> None:
     by_path = {a.path: a for a in kb.articles}
     by_id = {a.id: a for a in kb.articles}
     for article in kb.articles:
-        for link in links(article.body, article.body_line):
+        for link in article.links:
             if link.target.lower().startswith(("javascript:", "vbscript:")):
                 continue  # reported as unsafe HTML
             target = resolve_link(kb, article, link.target, by_path, by_id)
@@ -179,7 +173,7 @@ def _check_translations(kb: KnowledgeBase, problems: Problems) -> None:
     by_id = {a.id: a for a in kb.articles}
     versions: dict[str, dict[str, list[Article]]] = defaultdict(lambda: defaultdict(list))
     for article in kb.articles:
-        meta, line = article.meta, article.front.line_of(("translation_of",))
+        meta, line = article.meta, article.lines.line_of(("translation_of",))
         if meta.translation_of is None:
             versions[meta.id][meta.lang].append(article)
             continue
@@ -227,7 +221,7 @@ def _check_translations(kb: KnowledgeBase, problems: Problems) -> None:
             for extra in group[1:]:
                 problems.error(
                     extra.path,
-                    extra.front.line_of(("lang",)),
+                    extra.lines.line_of(("lang",)),
                     "lang",
                     f"one {lang} version of {quote(original_id)}",
                     f"another one in {group[0].path}",
@@ -239,7 +233,7 @@ def _check_translations(kb: KnowledgeBase, problems: Problems) -> None:
             if lang not in by_lang:
                 problems.warning(
                     original.path,
-                    original.front.line_of(("translate", index)),
+                    original.lines.line_of(("translate", index)),
                     f"translate.{index}",
                     f"a translation into {lang}",
                     "none yet",
@@ -253,7 +247,7 @@ def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
         if first is not article:
             problems.error(
                 article.path,
-                article.front.line_of(("id",)),
+                article.lines.line_of(("id",)),
                 "id",
                 "an id no other article uses",
                 f"{quote(article.id)}, already the id of {first.path}",
@@ -294,7 +288,7 @@ def _check_near_duplicates(kb: KnowledgeBase, problems: Problems, cache: Path | 
                 if shared >= NEAR_DUPLICATE:
                     problems.warning(
                         article.path,
-                        article.front.line_of(("title",)),
+                        article.lines.line_of(("title",)),
                         "title",
                         "an article about a problem no other article covers",
                         f"{shared:.0%} of its words in common with {earlier.path} "
@@ -308,7 +302,7 @@ def check_knowledge_base(
 ) -> None:
     """Record every problem of ``kb``'s articles, each on its own and against the others.
 
-    ``cache``: a build cache folder (see :func:`generator.incremental.cache_root`) to keep the
+    ``cache``: a build cache folder (see :func:`generator.cachefile.cache_root`) to keep the
     analysis of each article's title and summary in, for the next check.
     """
     for article in kb.articles:

@@ -104,7 +104,9 @@ def check(ctx: click.Context, kb_dir: Path | None, strict: bool) -> None:
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
-    "--full", is_flag=True, help="Render every page and index every article again (no cache)."
+    "--full",
+    is_flag=True,
+    help="Parse, render and index every article again (no cache).",
 )
 @click.pass_context
 def build(
@@ -125,7 +127,7 @@ def build(
     settings = settings_of(ctx, kb_dir=kb_dir, data_dir=data_dir)
     if site_dir is None:
         site_dir = settings.site_dir if audience == "public" else settings.internal_site_dir
-    result = run_checks(settings.kb_dir, data_dir=settings.data_dir)
+    result = run_checks(settings.kb_dir, data_dir=settings.data_dir, fresh=full)
     _report(result, strict=strict)
     assert result.kb is not None
     bar: Any = None

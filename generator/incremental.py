@@ -17,19 +17,17 @@ command promoted) makes the build start from nothing; a cache that cannot be rea
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from threading import Event
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from generator.cachefile import CACHE_VERSION, cache_root, digest, versions, write_whole
 from generator.indexer import analysis_of, searchable, update_generation, write_generation
 from generator.knowledge import KnowledgeBase
 from generator.offline_index import SEARCH_INDEX
@@ -44,12 +42,10 @@ __all__ = [
     "IndexUpdate",
     "SiteState",
     "TermCache",
-    "cache_root",
     "hard_links_refused",
     "site_marker",
 ]
 
-CACHE_VERSION = 1
 # What os.link fails with on a file system (or between folders) that has no hard links.
 _NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.EOPNOTSUPP}
 log = logging.getLogger("kb.build")
@@ -58,46 +54,12 @@ SITE_TOOLS = ("kb-portal", "mkdocs", "mkdocs-material", "pymdown-extensions", "m
 INDEX_TOOLS = ("kb-portal", "jieba", "opencc", "whoosh-reloaded")
 
 
-def _digest(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8") if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def _tree_digest(folder: Path) -> list[str | bytes]:
     parts: list[str | bytes] = []
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
     return parts
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``path`` aside and rename it: a reader finds the whole file or the previous one.
-
-    The name aside is this process's own (`kb check` may write beside a running build).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
-def cache_root(data_dir: Path) -> Path:
-    """The build cache of ``data_dir``."""
-    return data_dir / "build-cache"
-
-
-def _versions(tools: tuple[str, ...]) -> list[str]:
-    out = []
-    for tool in tools:
-        try:
-            out.append(f"{tool}=={metadata.version(tool)}")
-        except metadata.PackageNotFoundError:
-            out.append(f"{tool} missing")
-    return out
 
 
 class SiteState(BaseModel):
@@ -148,15 +110,15 @@ class BuildCache:
         for path in sorted(kb.root.glob("*.y*ml")):
             parts += [path.name, path.read_bytes()]
         parts.append(config_file.read_bytes())
-        parts += _versions(SITE_TOOLS)
+        parts += versions(SITE_TOOLS)
         for theme in themes:
             parts += _tree_digest(theme)
-        return _digest(*parts)
+        return digest(*parts)
 
     @staticmethod
     def words_digest(kb: KnowledgeBase) -> str:
         """What the index's analysis depends on: changed, every article is analysed again."""
-        return _digest(str(SCHEMA_VERSION), *_versions(INDEX_TOOLS), *analysis_of(kb).terms)
+        return digest(str(SCHEMA_VERSION), *versions(INDEX_TOOLS), *analysis_of(kb).terms)
 
     @staticmethod
     def article_digests(kb: KnowledgeBase) -> dict[str, str]:
@@ -179,7 +141,7 @@ class BuildCache:
         return self._read(self.root / "index.json", IndexState)  # type: ignore[no-any-return]
 
     def _write(self, path: Path, state: BaseModel) -> None:
-        _write_whole(path, state.model_dump_json())
+        write_whole(path, state.model_dump_json())
 
     def save_site(self, state: SiteState) -> None:
         self._write(self.folder / SITE_STATE, state)
@@ -253,7 +215,7 @@ class TermCache:
     def __init__(self, cache_dir: Path | None, analysis: TextAnalysis) -> None:
         self.path = None if cache_dir is None else cache_dir / "check-terms.json"
         self.analysis = analysis
-        self.key = _digest(str(CACHE_VERSION), *analysis.terms)
+        self.key = digest(str(CACHE_VERSION), *analysis.terms)
         self.known: dict[str, list[str]] = {}
         self.used: dict[str, list[str]] = {}
         try:
@@ -277,7 +239,7 @@ class TermCache:
             return
         try:
             data = {"key": self.key, "terms": self.used}
-            _write_whole(self.path, json.dumps(data, ensure_ascii=False))
+            write_whole(self.path, json.dumps(data, ensure_ascii=False))
         except OSError as exc:
             log.info("%s: build cache not written: %s", self.path, exc.strerror)
 

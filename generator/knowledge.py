@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
+from generator import body as markdown
+from generator.article_cache import ArticleCache
 from generator.frontmatter import SLUG_PATTERN, ArticleMeta, Lang, parse_file, validate_meta
 from generator.problems import Problems
-from generator.yamldoc import YamlDoc, load_yaml, validate_doc
+from generator.yamldoc import LineMap, load_yaml, validate_doc
 
 __all__ = [
     "Article",
@@ -82,7 +85,7 @@ class Article:
 
     path: Path
     meta: ArticleMeta
-    front: YamlDoc
+    lines: LineMap  # the line of each front matter field
     body: str
     body_line: int
     digest: str = ""  # SHA-256 of the file's text as loaded
@@ -94,6 +97,24 @@ class Article:
     @property
     def url(self) -> str:
         return f"/articles/{self.meta.id}/"
+
+    # What the checks read off the body, worked out once (and kept in the article cache).
+
+    @cached_property
+    def headings(self) -> list[markdown.Heading]:
+        return markdown.headings(self.body, self.body_line)
+
+    @cached_property
+    def links(self) -> list[markdown.Link]:
+        return markdown.links(self.body, self.body_line)
+
+    @cached_property
+    def unsafe_html(self) -> list[markdown.UnsafeHtml]:
+        return markdown.unsafe_html(self.body, self.body_line)
+
+    @cached_property
+    def includes(self) -> list[markdown.UnsafeHtml]:
+        return markdown.snippet_includes(self.body, self.body_line)
 
 
 @dataclass(frozen=True)
@@ -150,7 +171,7 @@ def _load_settings_file(path: Path, model: type[M], problems: Problems) -> M | N
     return None if doc is None else validate_doc(model, doc, problems)
 
 
-def _load_article(path: Path, problems: Problems) -> Article | None:
+def _load_article(path: Path, problems: Problems, known: ArticleCache | None) -> Article | None:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -159,21 +180,31 @@ def _load_article(path: Path, problems: Problems) -> Article | None:
     except OSError as exc:
         problems.error(path, 1, "file", "a readable file", exc.strerror or str(exc))
         return None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    article = None if known is None else known.get(path, digest)
+    if article is not None:
+        return article
+    before = len(problems.items)
     parsed = parse_file(path, text, problems)
     if parsed is None:
         return None
     meta = validate_meta(parsed, problems)
     if meta is None:
         return None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Article(path, meta, parsed.front, parsed.body, parsed.body_line, digest)
+    article = Article(path, meta, parsed.front.line_map, parsed.body, parsed.body_line, digest)
+    if known is not None and len(problems.items) == before:  # its problems would not be kept
+        known.put(article)
+    return article
 
 
-def load_knowledge_base(root: Path, problems: Problems) -> KnowledgeBase | None:
+def load_knowledge_base(
+    root: Path, problems: Problems, *, cache: ArticleCache | None = None
+) -> KnowledgeBase | None:
     """Load ``root`` (a ``kb/`` folder); every problem goes to ``problems``.
 
     Returns None only when the folder itself or one of its settings files is unusable; articles
-    that fail to load are left out of the result and reported.
+    that fail to load are left out of the result and reported. Articles whose text ``cache`` holds
+    are not parsed again; the caller saves it.
     """
     if not (root / "articles").is_dir():
         problems.error(
@@ -193,7 +224,9 @@ def load_knowledge_base(root: Path, problems: Problems) -> KnowledgeBase | None:
         else Synonyms([])
     )
     files = sorted((root / "articles").rglob("*.md"))
-    articles = [a for a in (_load_article(path, problems) for path in files) if a is not None]
+    articles = [
+        a for a in (_load_article(path, problems, cache) for path in files) if a is not None
+    ]
     if categories is None or products is None or site is None or synonyms is None:
         return None
     return KnowledgeBase(

@@ -15,10 +15,25 @@ from pydantic import BaseModel, ValidationError
 
 from generator.problems import Problems, quote
 
-__all__ = ["YamlDoc", "load_yaml", "report_validation_error", "validate_doc"]
+__all__ = ["LineMap", "YamlDoc", "load_yaml", "report_validation_error", "validate_doc"]
 
 Key = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """The file line of each key and list item of a YAML document."""
+
+    lines: dict[Key, int] = field(default_factory=dict)
+    start_line: int = 1
+
+    def line_of(self, key: Key) -> int:
+        """Return the line of ``key``, or of its closest parent that has one."""
+        for end in range(len(key), 0, -1):
+            if key[:end] in self.lines:
+                return self.lines[key[:end]]
+        return self.start_line
 
 
 @dataclass(frozen=True)
@@ -31,12 +46,13 @@ class YamlDoc:
     start_line: int = 1
     scalars: dict[Key, str] = field(default_factory=dict)  # each value as written
 
+    @property
+    def line_map(self) -> LineMap:
+        return LineMap(self.lines, self.start_line)
+
     def line_of(self, key: Key) -> int:
         """Return the line of ``key``, or of its closest parent that has one."""
-        for end in range(len(key), 0, -1):
-            if key[:end] in self.lines:
-                return self.lines[key[:end]]
-        return self.start_line
+        return self.line_map.line_of(key)
 
 
 def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:

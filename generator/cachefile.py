@@ -1,0 +1,48 @@
+"""Helpers for the files of the build cache: digests of what they depend on, whole writes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["CACHE_VERSION", "cache_root", "digest", "versions", "write_whole"]
+
+CACHE_VERSION = 1
+
+
+def cache_root(data_dir: Path) -> Path:
+    """The build cache of ``data_dir``."""
+    return data_dir / "build-cache"
+
+
+def digest(*parts: str | bytes) -> str:
+    """The SHA-256 of ``parts``, each ended by a zero byte (``ab``, ``c`` is not ``a``, ``bc``)."""
+    found = hashlib.sha256()
+    for part in parts:
+        found.update(part.encode("utf-8") if isinstance(part, str) else part)
+        found.update(b"\0")
+    return found.hexdigest()
+
+
+def versions(tools: tuple[str, ...]) -> list[str]:
+    """``tool==version`` for each installed tool, ``tool missing`` for the others."""
+    out = []
+    for tool in tools:
+        try:
+            out.append(f"{tool}=={metadata.version(tool)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{tool} missing")
+    return out
+
+
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Write ``path`` aside and rename it: a reader finds the whole file or the previous one.
+
+    The name aside is this process's own (`kb check` may write beside a running build).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.partial-{os.getpid()}")
+    partial.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(partial, path)

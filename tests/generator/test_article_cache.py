@@ -1,0 +1,135 @@
+"""`kb check` (and `kb build`) parse only the articles whose text changed since the last check.
+
+Each case runs `kb check` through the CLI with a data folder, and counts the articles parsed.
+"""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.frontmatter import ParsedFile, parse_file
+from generator.problems import Problems
+from tests.conftest import SAMPLE_KB
+
+ARTICLE = "articles/deskmate/deskmate-offline-sync-409.md"
+
+
+class Checker:
+    """`kb check` over a copy of the sample, counting the articles it parses."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.kb, self.data = root / "kb", root / "var"
+        shutil.copytree(SAMPLE_KB, self.kb)
+        self.parsed: list[str] = []
+
+        def counting(path: Path, text: str, problems: Problems) -> ParsedFile | None:
+            self.parsed.append(path.name)
+            return parse_file(path, text, problems)
+
+        monkeypatch.setattr("generator.knowledge.parse_file", counting)
+
+    @property
+    def cache(self) -> Path:
+        return self.data / "build-cache" / "articles.pickle"
+
+    def check(self, expect_exit: int = 0) -> str:
+        self.parsed.clear()
+        result = CliRunner().invoke(
+            cli, ["check", "--kb", str(self.kb)], env={"KB_DATA_DIR": str(self.data)}
+        )
+        assert result.exit_code == expect_exit, result.output
+        return result.output
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.kb / relative
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def checker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Checker:
+    return Checker(tmp_path, monkeypatch)
+
+
+def test_only_the_changed_article_is_parsed_again(checker: Checker) -> None:
+    first = checker.check()
+    articles = len(list((checker.kb / "articles").rglob("*.md")))
+    assert len(checker.parsed) == articles
+    assert checker.check() == first and checker.parsed == []
+    checker.edit(ARTICLE, "title: ", "title: 改过的 ")
+    assert checker.check() == first
+    assert checker.parsed == ["deskmate-offline-sync-409.md"]
+    assert checker.check() == first and checker.parsed == []
+
+
+def test_a_problem_in_a_cached_article_is_found(checker: Checker) -> None:
+    """The checks of an article run on every check; only its parsing is kept."""
+    checker.check()
+    checker.edit(ARTICLE, "category: ", "category: no-such-")
+    output = checker.check(expect_exit=1)
+    assert "deskmate-offline-sync-409.md:" in output and "category: expected one of" in output
+    checker.edit(ARTICLE, "category: no-such-", "category: ")
+    checker.check()
+    checker.edit(ARTICLE, "\n## ", "\n<script>alert(1)</script>\n\n## ")
+    for _ in range(2):  # parsed, then from the cache: the body's unsafe HTML both times
+        output = checker.check(expect_exit=1)
+        assert "expected Markdown or inert HTML (no scripts), found a <script> element" in output
+    assert checker.parsed == []
+
+
+def test_an_article_with_a_problem_of_its_own_is_parsed_every_time(checker: Checker) -> None:
+    """A problem found while loading is not kept with the article: it is found again."""
+    checker.check()
+    checker.edit(ARTICLE, "\ntitle: ", "\nowner: twice\ntitle: ")  # owner comes later too
+    for _ in range(2):
+        output = checker.check(expect_exit=1)
+        assert "expected each key once, found a second 'owner'" in output
+        assert checker.parsed == ["deskmate-offline-sync-409.md"]
+
+
+def test_a_full_build_parses_every_article(checker: Checker) -> None:
+    def build(*extra: str) -> None:
+        checker.parsed.clear()
+        site = ("--site-dir", str(checker.data / "site"))
+        result = CliRunner().invoke(
+            cli, ["build", *extra, "--kb", str(checker.kb), *site, "--data-dir", str(checker.data)]
+        )
+        assert result.exit_code == 0, result.output
+
+    checker.check()
+    build("--full")
+    assert len(checker.parsed) == len(list((checker.kb / "articles").rglob("*.md")))
+    build()
+    assert checker.parsed == []
+
+
+def test_an_unreadable_or_foreign_cache_is_ignored(checker: Checker) -> None:
+    first = checker.check()
+    articles = len(checker.parsed)
+    checker.cache.write_bytes(b"not a pickle")
+    assert checker.check() == first and len(checker.parsed) == articles
+    data = pickle.loads(checker.cache.read_bytes())  # written again, whole
+    data["key"] = "another version"
+    checker.cache.write_bytes(pickle.dumps(data))
+    assert checker.check() == first and len(checker.parsed) == articles
+    assert checker.check() == first and checker.parsed == []
+
+
+def test_a_renamed_article_is_parsed_under_its_new_name(checker: Checker) -> None:
+    first = checker.check()
+    old = checker.kb / ARTICLE
+    new = old.with_name("deskmate-offline-sync-409-renamed.md")
+    old.rename(new)
+    output = checker.check(expect_exit=1)
+    assert checker.parsed == [new.name]
+    assert f"{new.name}:2: id: expected the file to be named" in output
+    # Two articles link to it by its file name: the links are checked against the new one.
+    assert output.count("expected an existing article or file") == 2
+    assert "expected an existing article or file" not in first
