@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import html
+import json
+from pathlib import Path
 
 from generator.agent_panel import agent_panel
 from generator.body import rewrite_links
+from generator.cachefile import digest
 from generator.checks import resolve_link
 from generator.frontmatter import Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
@@ -17,6 +20,8 @@ from kbcore.ratings import REASONS
 __all__ = ["ArticleRenderer", "feedback_widget"]
 
 _FEEDBACK_MESSAGES = ("sending", "thanks", "later", "rejected", "voted")
+# The code an article page is made by: another version of it, and every page is made again.
+_PAGE_CODE = ("agent_panel.py", "article_page.py", "i18n.py", "pagekit.py", "related.py")
 
 
 def feedback_widget(article_id: str, lang: Lang) -> str:
@@ -88,6 +93,8 @@ class ArticleRenderer:
         self.by_path = {a.path: a for a in kb.articles}
         self.all_by_id = {a.id: a for a in kb.articles}
         self.neighbours = Neighbours(shown)
+        here = Path(__file__).parent
+        self.code = digest(audience, *((here / name).read_bytes() for name in _PAGE_CODE))
 
     def _link(self, src: str, article: Article, target: str) -> str:
         resolved = resolve_link(self.kb, article, target, self.by_path, self.all_by_id)
@@ -101,10 +108,32 @@ class ArticleRenderer:
         self.plan.files[dest] = resolved.file
         return rel(src, dest) + fragment
 
-    def render(self, article: Article) -> Page:
-        """Return the page of ``article``."""
-        meta, lang = article.meta, article.meta.lang
+    def render(self, article: Article, known: dict[str, str] | None = None) -> Page:
+        """Return the page of ``article``; without its Markdown if ``known`` has its key.
+
+        The key covers the article's text and what the page shows of others: the pages its
+        links, tags, translations and related articles point at, and those articles' titles.
+        The site's settings are not in it: a build that has other settings makes every page.
+        """
         src = ARTICLE_SRC.format(id=article.id)
+        translations = self.neighbours.translations(article)
+        related = self.neighbours.related(article)
+        shown = [
+            article.digest,
+            [self._link(src, article, link.target) for link in article.links],
+            [self.tag_pages.get(tag) for tag in article.meta.tags],
+            [(t.id, t.meta.lang) for t in translations],
+            [(r.id, r.meta.title) for r in related],
+        ]
+        key = digest(self.code, json.dumps(shown, ensure_ascii=False))
+        if known is not None and known.get(src) == key:
+            return Page(src, None, key)
+        return Page(src, self._markdown(src, article, translations, related), key)
+
+    def _markdown(
+        self, src: str, article: Article, translations: list[Article], related: list[Article]
+    ) -> str:
+        meta, lang = article.meta, article.meta.lang
         product = self.kb.products[meta.product]
         category = self.kb.categories[meta.category]
         out = [
@@ -183,13 +212,14 @@ class ArticleRenderer:
         )
         if self.audience == "public":  # customers rate public articles on the public site
             out.append(feedback_widget(article.id, lang))
-        out.append(self._footer(src, article))
-        return Page(src, "\n".join(out))
+        out.append(self._footer(src, article, translations, related))
+        return "\n".join(out)
 
-    def _footer(self, src: str, article: Article) -> str:
+    def _footer(
+        self, src: str, article: Article, translations: list[Article], related: list[Article]
+    ) -> str:
         lang = article.meta.lang
         out = []
-        translations = self.neighbours.translations(article)
         if translations:
             out.append(
                 f'<div class="kb-translations" markdown>\n\n{text("translations", lang)}: '
@@ -199,7 +229,6 @@ class ArticleRenderer:
                 )
                 + "\n\n</div>\n"
             )
-        related = self.neighbours.related(article)
         if related:
             out.append(
                 f'<div class="kb-related" markdown>\n\n## {text("related", lang)}'

@@ -30,7 +30,7 @@ from generator.incremental import (
 )
 from generator.knowledge import KnowledgeBase
 from generator.offline_index import slim_search_index
-from generator.pages import Audience, SitePlan, plan_site
+from generator.pages import Audience, SitePlan, plan_site, site_nav
 from generator.site_reuse import (
     Reuse,
     changed_only_plugin,
@@ -100,7 +100,7 @@ def _one_at_a_time(progress: Progress) -> Progress:
 
 
 def mkdocs_config(
-    plan: SitePlan,
+    nav: list[Any],
     audience: Audience,
     config_file: Path,
     docs_dir: Path,
@@ -120,7 +120,7 @@ def mkdocs_config(
                 str(config_file),
                 docs_dir=str(docs_dir.resolve()),  # relative paths would be the config file's
                 site_dir=str(site_dir.resolve()),
-                nav=plan.nav,
+                nav=nav,
             )
         except MkDocsException as exc:
             raise BuildError(f"{config_file}: " + "; ".join(messages or [str(exc)])) from None
@@ -278,7 +278,7 @@ def build_site(
     """
     if progress is not None:
         progress = _one_at_a_time(progress)  # the rendering and the index both report
-    plan = plan_site(kb, audience=audience)
+    nav = site_nav(kb, audience=audience)
     root = index_root(data_dir)
     cache = BuildCache(data_dir, audience)
     try:
@@ -286,22 +286,24 @@ def build_site(
             _remove_stale_siblings(site_dir, keep=building)
             output = building / "site"
             cache.docs.mkdir(parents=True, exist_ok=True)  # MkDocs wants its docs folder to exist
-            config = mkdocs_config(plan, audience, config_file, cache.docs, output, progress)
+            config = mkdocs_config(nav, audience, config_file, cache.docs, output, progress)
             themes = [ASSETS_DIR, THEME_DIR]
             if config.theme.custom_dir:
                 themes.append(Path(config.theme.custom_dir))
             site_state = SiteState(
-                digest=BuildCache.site_digest(kb, plan, audience, config_file, themes),
+                digest=BuildCache.site_digest(kb, nav, audience, config_file, themes),
                 site_dir=str(site_dir.resolve()),
                 marker=site_marker(site_dir),
             )
             reuse = None
             if not full and site_state.marker and cache.site() == site_state:
+                plan = plan_site(kb, audience=audience, known=cache.pages())
                 try:
                     reuse = reuse_site(plan, cache, site_dir)
                 except (OSError, ValueError, KeyError) as exc:  # its search index is unreadable
                     log.warning("%s: not reused (%s); rendering every page", site_dir, exc)
             if reuse is None:  # stage every page, and our assets, into an empty folder
+                plan = plan_site(kb, audience=audience)
                 cache.forget_site()
                 stage_changes(plan, cache.docs)
                 shutil.copytree(ASSETS_DIR, cache.docs / STAGED_ASSETS)
@@ -316,6 +318,7 @@ def build_site(
                 publish(output, reuse)
             if generation is not None:
                 promote(root, generation)
+            cache.save_pages(plan)
             cache.save_site(site_state.model_copy(update={"marker": site_marker(site_dir)}))
             cache.save_index(index.state())
     except IndexError_ as exc:  # another build holds the lock

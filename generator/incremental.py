@@ -4,6 +4,9 @@ The build cache lives in ``<data_dir>/build-cache/``:
 
 * ``<audience>/docs/``: the generated Markdown of the last build; a build writes only the pages
   whose Markdown changed, and MkDocs' dirty build renders only those;
+* ``<audience>/pages.json``: the key of each staged article page, the digest of what it is made
+  of (:meth:`generator.article_page.ArticleRenderer.render`): a page with the same key is not
+  made again;
 * ``<audience>/site.json``: the digest of what every page depends on (the knowledge base's
   settings, ``mkdocs.yml``, the navigation, the theme and the versions of the tools), and the
   site folder it was built into;
@@ -25,7 +28,7 @@ from pathlib import Path
 from threading import Event
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from generator.cachefile import CACHE_VERSION, cache_root, digest, versions, write_whole
 from generator.indexer import analysis_of, searchable, update_generation, write_generation
@@ -82,6 +85,10 @@ def site_marker(site_dir: Path) -> str:
     return f"{stat.st_ino}:{stat.st_mtime_ns}"
 
 
+class PageKeys(RootModel[dict[str, str]]):
+    """``<audience>/pages.json``: the key of each staged article page (its src → key)."""
+
+
 class IndexState(BaseModel):
     """The index generation the last build left current, and what it was built from."""
 
@@ -98,15 +105,16 @@ class BuildCache:
         self.root = cache_root(data_dir)
         self.folder = self.root / audience
         self.docs = self.folder / "docs"
+        self._pages = self.folder / "pages.json"
 
     # ---------------------------------------------------------------------------- digests
 
     @staticmethod
     def site_digest(
-        kb: KnowledgeBase, plan: SitePlan, audience: Audience, config_file: Path, themes: list[Path]
+        kb: KnowledgeBase, nav: list[Any], audience: Audience, config_file: Path, themes: list[Path]
     ) -> str:
         """What every page of the site depends on, beyond its own Markdown."""
-        parts: list[str | bytes] = [str(CACHE_VERSION), audience, json.dumps(plan.nav)]
+        parts: list[str | bytes] = [str(CACHE_VERSION), audience, json.dumps(nav)]
         for path in sorted(kb.root.glob("*.y*ml")):
             parts += [path.name, path.read_bytes()]
         parts.append(config_file.read_bytes())
@@ -146,12 +154,25 @@ class BuildCache:
     def save_site(self, state: SiteState) -> None:
         self._write(self.folder / SITE_STATE, state)
 
+    def pages(self) -> dict[str, str]:
+        """The key of each article page staged (see :meth:`save_pages`); {} if unreadable."""
+        try:
+            return PageKeys.model_validate_json(self._pages.read_text("utf-8")).root
+        except (OSError, ValueError):
+            return {}
+
+    def save_pages(self, plan: SitePlan) -> None:
+        """Keep the key of each page of ``plan`` that has one (its Markdown is staged)."""
+        keys = PageKeys({page.src: page.key for page in plan.pages if page.key})
+        write_whole(self._pages, keys.model_dump_json())
+
     def save_index(self, state: IndexState) -> None:
         self._write(self.root / "index.json", state)
 
     def forget_site(self) -> None:
         """Drop the staged pages and their state: the next build starts from nothing."""
         (self.folder / SITE_STATE).unlink(missing_ok=True)
+        self._pages.unlink(missing_ok=True)
         shutil.rmtree(self.docs, ignore_errors=True)
         self.docs.mkdir(parents=True)
 

@@ -25,16 +25,19 @@ from generator.pagekit import (
     tag_slug,
 )
 
-__all__ = ["Audience", "Page", "SitePlan", "plan_site"]
+__all__ = ["Audience", "Page", "SitePlan", "plan_site", "site_nav"]
 
 # Listing pages only repeat article titles: they stay out of the offline search index.
 LISTING = {"exclude": True}
 
 
 class _Planner:
-    def __init__(self, kb: KnowledgeBase, audience: Audience) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, audience: Audience, known: dict[str, str] | None = None
+    ) -> None:
         self.kb = kb
         self.audience = audience
+        self.known = known
         self.shown = [
             a
             for a in kb.articles
@@ -55,7 +58,7 @@ class _Planner:
         self.plan.pages.extend(self._tags())
         renderer = ArticleRenderer(self.kb, self.shown, self.plan, self.tag_pages, self.audience)
         for article in self.shown:
-            self.plan.pages.append(renderer.render(article))
+            self.plan.pages.append(renderer.render(article, self.known))
         self.plan.nav = self._nav()
         return self.plan
 
@@ -194,6 +197,18 @@ class _Planner:
         return pages
 
 
-def plan_site(kb: KnowledgeBase, *, audience: Audience = "public") -> SitePlan:
-    """Plan every page of the portal for ``audience``; drafts are never included."""
-    return _Planner(kb, audience).run()
+def plan_site(
+    kb: KnowledgeBase, *, audience: Audience = "public", known: dict[str, str] | None = None
+) -> SitePlan:
+    """Plan every page of the portal for ``audience``; drafts are never included.
+
+    ``known``: the key of each article page the last build staged (see
+    :meth:`generator.article_page.ArticleRenderer.render`); a page whose key is the same is
+    planned without its Markdown.
+    """
+    return _Planner(kb, audience, known).run()
+
+
+def site_nav(kb: KnowledgeBase, *, audience: Audience = "public") -> list[Any]:
+    """The navigation :func:`plan_site` plans, alone."""
+    return _Planner(kb, audience)._nav()

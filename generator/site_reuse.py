@@ -82,12 +82,15 @@ def publish(output: Path, reuse: Reuse) -> None:
 def stage_changes(plan: SitePlan, docs: Path) -> tuple[set[str], list[str]]:
     """Bring the staged files of ``docs`` up to ``plan``: (the files written, the removed ones).
 
-    A page whose Markdown is unchanged is not written, so MkDocs' dirty build skips it.
+    A page whose Markdown is unchanged (or was not made again) is not written, so MkDocs'
+    dirty build skips it.
     Removed are the pages, and the files under kb-files/, that the plan no longer has.
     """
     written = set()
     wanted = {page.src for page in plan.pages}
     for page in plan.pages:
+        if page.content is None:  # made from what made the staged page
+            continue
         target = docs / page.src
         data = page.content.encode("utf-8")
         if not target.is_file() or target.read_bytes() != data:

@@ -22,7 +22,7 @@ from generator.cli import cli
 from generator.errors import BuildError
 from generator.indexer import searchable
 from generator.knowledge import load_knowledge_base
-from generator.pagekit import rel
+from generator.pagekit import front, rel
 from generator.problems import Problems
 from kbcore.index import current_name
 from tests.conftest import MKDOCS_YML, SAMPLE_KB, article_text, wait_for, write
@@ -379,6 +379,23 @@ _PAGE = st.builds(
 @given(_PAGE, _PAGE)
 def test_page_links_are_what_relpath_says(from_src: str, to_src: str) -> None:
     assert rel(from_src, to_src) == posixpath.relpath(to_src, posixpath.dirname(from_src) or ".")
+
+
+@given(
+    st.text(),
+    st.lists(st.text(), max_size=4),
+    st.one_of(st.none(), st.text()),
+)
+def test_front_matter_reads_back_as_written(title: str, keywords: list[str], summary) -> None:
+    """MkDocs reads each page's front matter back as the values it was written from."""
+    from mkdocs.utils.meta import get_data
+
+    page = front(title, description=summary, kb_keywords=keywords, search={"exclude": True})
+    body, data = get_data(page + "# Heading\n")
+    expected = {"title": title, "description": summary, "kb_keywords": keywords}
+    expected = {k: v for k, v in expected.items() if v is not None}
+    assert data == {**expected, "search": {"exclude": True}}
+    assert body == "# Heading\n"
 
 
 def test_a_site_that_fails_to_render_stops_the_index_writer(tmp_path, monkeypatch):

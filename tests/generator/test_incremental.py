@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from generator import incremental
+from generator.article_page import ArticleRenderer
 from generator.build import build_site
 from generator.cli import cli
 from generator.errors import BuildError
-from generator.knowledge import load_knowledge_base
+from generator.knowledge import Article, load_knowledge_base
 from generator.problems import Problems
 from kbcore.index import META, IndexMeta, check_files, current_name, index_root
 from tests.conftest import MKDOCS_YML, SAMPLE_KB
@@ -114,11 +115,29 @@ def test_an_edit_renders_its_pages_and_indexes_one_article(kb: Kb) -> None:
     assert kb.build()[1:] == (0, 0)  # nothing changed
 
 
-def test_a_new_title_renders_every_page_that_lists_the_article(kb: Kb) -> None:
+def test_a_new_title_renders_every_page_that_lists_the_article(
+    kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kb.build()
+    made: list[str] = []
+    markdown = ArticleRenderer._markdown
+
+    def counting(self: ArticleRenderer, src: str, article: Article, *rest: list[Article]) -> str:
+        made.append(article.id)
+        return markdown(self, src, article, *rest)
+
+    monkeypatch.setattr(ArticleRenderer, "_markdown", counting)
     kb.edit("title: ", "title: 离线同步新标题 ")
     _, rendered, indexed = kb.build()
     assert 1 < rendered < 20 and indexed == 1
+    # Only the article pages that show the title were made again: its own, and those that list
+    # it among their related articles (the listing pages are made every time).
+    related = [
+        path.parent.name
+        for path in (kb.root / "site" / "articles").glob("*/index.html")
+        if "离线同步新标题" in path.read_text("utf-8").partition('class="kb-related"')[2]
+    ]
+    assert related and sorted(made) == sorted([ARTICLE, *related])
     page = (kb.root / "site" / "articles" / ARTICLE / "index.html").read_text("utf-8")
     assert "离线同步新标题" in page
     assert kb.search("离线同步新标题")[0] == ARTICLE
