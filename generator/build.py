@@ -300,7 +300,8 @@ def build_site(
                 plan = plan_site(kb, audience=audience, known=cache.pages())
                 try:
                     reuse = reuse_site(plan, cache, site_dir)
-                except (OSError, ValueError, KeyError) as exc:  # its search index is unreadable
+                except (OSError, ValueError, KeyError) as exc:
+                    # The live search index is unreadable, or a page could not be staged.
                     log.warning("%s: not reused (%s); rendering every page", site_dir, exc)
             if reuse is None:  # stage every page, and our assets, into an empty folder
                 plan = plan_site(kb, audience=audience)
