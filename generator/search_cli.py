@@ -6,7 +6,6 @@ import html
 import json
 import re
 import uuid
-from dataclasses import asdict
 
 import click
 
@@ -100,7 +99,7 @@ def search_cmd(
             "total": found.total,
             "fallback": found.fallback,
             "suggestion": found.suggestion,
-            "results": [asdict(hit) for hit in found.results],
+            "results": [hit.as_json() for hit in found.results],
         }
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     else:

@@ -1,8 +1,10 @@
 """The feedback store's tables and engines: SQLite by default, PostgreSQL when configured.
 
 SQLite (a file in the data dir) runs in WAL mode with ``synchronous=FULL`` (a committed rating
-survives a crash of the process or the machine), a busy timeout, and ``BEGIN IMMEDIATE`` for
-writers, so two processes never race between a read and the write that depends on it.
+survives a crash of the process or the machine; search and click events, on the events engine,
+use ``synchronous=NORMAL``: they survive a crash of the process), a busy timeout, and
+``BEGIN IMMEDIATE`` for writers, so two processes never race between a read and the write
+that depends on it.
 PostgreSQL is used when ``KB_DATABASE_URL`` is set (``postgresql://user@host/db``; the psycopg 3
 driver is chosen for you). The schema is versioned by Alembic migrations in
 ``kbcore/migrations``; :func:`upgrade` applies them.
@@ -165,7 +167,7 @@ def database_url(configured: str | None, data_dir: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+def _sqlite_engine(url: str, busy_timeout_ms: int, synchronous: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
@@ -174,7 +176,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         dbapi_connection.isolation_level = None
         for pragma in (
             "journal_mode=WAL",
-            "synchronous=FULL",
+            f"synchronous={synchronous}",
             f"busy_timeout={busy_timeout_ms}",
             "foreign_keys=ON",
         ):
@@ -203,8 +205,11 @@ class Store:
         self.backend = make_url(url).get_backend_name()
         if self.backend == "sqlite":
             Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
-            self.engine = _sqlite_engine(url, busy_timeout_ms)
-            self.events_engine = _sqlite_engine(url, event_timeout_ms)
+            self.engine = _sqlite_engine(url, busy_timeout_ms, "FULL")
+            # Search and click events need not wait for the disk: a crash of the process loses
+            # none, a power cut may lose the last moment's (never a rating: those go through
+            # self.engine).
+            self.events_engine = _sqlite_engine(url, event_timeout_ms, "NORMAL")
         else:
             self.engine = create_engine(
                 url,

@@ -25,11 +25,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
-from whoosh import query as Q
 
 from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
 from kbcore.index import OpenIndex, Suggestion
-from kbcore.snippets import LATIN_WORD, Highlighter, Hit
+from kbcore.snippets import LATIN_WORD, Highlighter, Hit, Shown
 from kbcore.vectors import Postings, Vector, at_least, best, count_groups, rank
 
 __all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
@@ -49,6 +48,7 @@ FUZZY_WEIGHT = 0.7  # a word one edit away from an unknown typed word
 LANG_BONUS = 3.0
 # Postings kept in memory per worker and generation (12 bytes each): the most used terms.
 CACHE_POSTINGS = 4_000_000
+CACHE_POSITIONS = 500_000  # the headings' word positions, for the heading phrase
 CACHE_STORED = 2_000  # documents' stored fields (url, summary, sections) for results
 Fallback = Literal["fuzzy", "any-term"] | None
 
@@ -164,18 +164,20 @@ class _Scoring:
         return best(alternatives)
 
     def heading_phrase(self, words: list[str]) -> Vector:
-        """The words in the typed order (one word between allowed) in a title or heading."""
+        """The words in the typed order (one word between allowed) in a title or heading,
+        scored as Whoosh scores a phrase: the words' scores in the field, boosted."""
         out = np.zeros(self.postings.size, dtype=np.float64)
         holding = self.postings.live
-        for word in dict.fromkeys(words):  # Whoosh checks positions only where all words are
+        for word in dict.fromkeys(words):  # positions are read only where all words are
             holding = holding & self.postings.mask(self.searcher, "headings", word)
             if not holding.any():
                 return out
-        phrase = Q.Phrase("headings", words, slop=1, boost=HEADING_PHRASE_WEIGHT)
-        matcher = phrase.matcher(self.searcher)
-        while matcher.is_active():
-            out[matcher.id()] = matcher.score()
-            matcher.next()
+        matched = self.postings.in_order(
+            self.searcher, "headings", words, np.flatnonzero(holding), slop=1
+        )
+        if len(matched):
+            scores = np.sum([self.postings.vector(self.searcher, "headings", w) for w in words], 0)
+            out[matched] = scores[matched] * HEADING_PHRASE_WEIGHT
         return out
 
     def grams(self, grams: Iterable[str]) -> Vector:
@@ -223,7 +225,7 @@ class SearchEngine:
         # Whoosh reads its files with seek and read, so the searches of a worker take turns.
         self._opened: tuple[Any, Postings] | None = None
         self._close: Callable[[], object] = lambda: None
-        self._stored_cache: LRUCache[int, dict[str, Any]] = LRUCache(CACHE_STORED)
+        self._shown_cache: LRUCache[int, Shown] = LRUCache(CACHE_STORED)
         self._lock = threading.Lock()
 
     def _searcher(self) -> tuple[Any, Postings]:
@@ -233,16 +235,19 @@ class SearchEngine:
             # Closed by close(), or when the engine is collected.
             self._close = weakref.finalize(self, searcher.close)
             postings = Postings(
-                searcher.reader(), columns=(*FACETS, "group"), cache_postings=CACHE_POSTINGS
+                searcher.reader(),
+                columns=(*FACETS, "group"),
+                cache_postings=CACHE_POSTINGS,
+                cache_positions=CACHE_POSITIONS,
             )
             self._opened = searcher, postings
         return self._opened
 
-    def _stored(self, searcher: Any, docnum: int) -> dict[str, Any]:
-        """A document's stored fields (hold the lock): the most shown ones stay in memory."""
-        found = self._stored_cache.get(docnum)
+    def _shown(self, searcher: Any, docnum: int) -> Shown:
+        """What a result shows of a document (hold the lock): the most shown ones stay in memory."""
+        found = self._shown_cache.get(docnum)
         if found is None:
-            found = self._stored_cache[docnum] = searcher.stored_fields(docnum)
+            found = self._shown_cache[docnum] = Shown.of(searcher.stored_fields(docnum))
         return found
 
     def close(self) -> None:
@@ -335,7 +340,7 @@ class SearchEngine:
                 start = (request.page - 1) * request.per_page
                 page = slice(start, start + request.per_page)
                 hits = [
-                    highlight.hit(self._stored(searcher, int(docnum)), float(score))
+                    highlight.hit(self._shown(searcher, int(docnum)), float(score))
                     for docnum, score in zip(ranked.docnums[page], ranked.scores[page], strict=True)
                 ]
         total = len(ranked.docnums) if ranked is not None else 0

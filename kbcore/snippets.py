@@ -10,7 +10,7 @@ from typing import Any
 
 from kbcore.analysis import script_variants
 
-__all__ = ["LATIN_WORD", "Highlighter", "Hit"]
+__all__ = ["LATIN_WORD", "Highlighter", "Hit", "Shown"]
 
 LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[._\-/:][0-9a-z\u00c0-\u024f]+)*")
 
@@ -28,6 +28,53 @@ class Hit:
     product: str
     lang: str
     section: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The hit as a JSON object (its fields are all plain values: no deep copy needed)."""
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a shown document: its analysed terms and its text on one line."""
+
+    terms: frozenset[str]
+    text: str
+    anchor: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a result shows of a document, read from its stored fields once and kept."""
+
+    id: str
+    title: str
+    url: str
+    summary: str
+    type: str
+    product: str
+    lang: str
+    sections: tuple[Section, ...]
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> Shown:
+        doc = stored["doc"]
+        return cls(
+            id=stored["id"],
+            title=stored["title"],
+            url=doc["url"],
+            summary=" ".join(doc["summary"].split()),
+            type=stored["type"],
+            product=stored["product"],
+            lang=stored["lang"],
+            sections=tuple(
+                Section(
+                    frozenset(s["terms"]), " ".join(s["text"].split()), s["anchor"], s["heading"]
+                )
+                for s in doc["sections"]
+            ),
+        )
 
 
 class Highlighter:
@@ -50,26 +97,23 @@ class Highlighter:
         )
         return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
 
-    def hit(self, stored: Mapping[str, Any], relevance: float) -> Hit:
-        """The result for a document's ``stored`` fields and its ``relevance`` score."""
-        doc = stored["doc"]
+    def hit(self, doc: Shown, relevance: float) -> Hit:
+        """The result for a shown document and its ``relevance`` score."""
         best, best_score = None, 0
-        for section in doc["sections"]:
-            score = len(self.terms & set(section["terms"]))
+        for section in doc.sections:
+            score = len(self.terms & section.terms)
             if score > best_score:
                 best, best_score = section, score
-        text = best["text"] if best else doc["summary"]
-        url = doc["url"] + (f"#{best['anchor']}" if best and best["anchor"] else "")
         return Hit(
-            id=stored["id"],
-            title=stored["title"],
-            url=url,
-            snippet=self._snippet(" ".join(text.split())),
+            id=doc.id,
+            title=doc.title,
+            url=doc.url + (f"#{best.anchor}" if best and best.anchor else ""),
+            snippet=self._snippet(best.text if best else doc.summary),
             score=round(relevance, 3),
-            type=stored["type"],
-            product=stored["product"],
-            lang=stored["lang"],
-            section=(best["heading"] or None) if best else None,
+            type=doc.type,
+            product=doc.product,
+            lang=doc.lang,
+            section=(best.heading or None) if best else None,
         )
 
 

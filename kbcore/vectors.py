@@ -21,6 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import ListMatcher
+from whoosh.query import SpanNear2
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, bm25
 
@@ -53,23 +55,30 @@ def _column(reader: Any, name: str) -> Column:
     return Column(codes.astype(np.int64), [str(v) for v in values])
 
 
-def _read(matcher: Any) -> tuple[list[Any], list[Any]]:
-    """All (document numbers, weights) of one segment's posting list."""
+def _read(matcher: Any, values: bool = False) -> tuple[list[Any], list[Any], list[Any]]:
+    """All (document numbers, weights, and if asked the encoded values) of one segment's
+    posting list."""
     ids: list[Any] = []
     weights: list[Any] = []
+    encoded: list[Any] = []
     if isinstance(matcher, W3LeafMatcher):  # whole blocks at a time
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
             ids.extend(matcher._ids)
             weights.extend(matcher._weights)
+            if values:
+                matcher._read_values()
+                encoded.extend(matcher._values)
             matcher._next_block()
     else:  # postings inlined in the term table: a handful
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
+            if values:
+                encoded.append(matcher.value())
             matcher.next()
-    return ids, weights
+    return ids, weights, encoded
 
 
 class Postings:
@@ -78,11 +87,14 @@ class Postings:
     Not locked itself: its engine serialises the searches that use it (Whoosh's files are read
     with seek and read).
 
-    Generations never change once written, so what is read stays true; the cache holds at most
-    ``cache_postings`` postings (12 bytes each) and drops the least recently used terms.
+    Generations never change once written, so what is read stays true; the caches hold at most
+    ``cache_postings`` postings (12 bytes each) and ``cache_positions`` postings' positions
+    (about 50 bytes each), and drop the least recently used terms.
     """
 
-    def __init__(self, reader: Any, *, columns: Iterable[str], cache_postings: int) -> None:
+    def __init__(
+        self, reader: Any, *, columns: Iterable[str], cache_postings: int, cache_positions: int
+    ) -> None:
         self.size = int(reader.doc_count_all())
         self.live = np.zeros(self.size, dtype=bool)
         self.live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
@@ -92,6 +104,9 @@ class Postings:
         self._lexicons: dict[str, Lexicon] = {}
         self._cache: LRUCache[tuple[str, str], tuple[Docs, Vector]] = LRUCache(
             cache_postings, getsizeof=lambda entry: max(1, len(entry[0]))
+        )
+        self._positions: LRUCache[tuple[str, str], tuple[Docs, list[bytes]]] = LRUCache(
+            cache_positions, getsizeof=lambda entry: max(1, len(entry[0]))
         )
 
     def _length(self, reader: Any, field: str) -> npt.NDArray[np.float64]:
@@ -105,18 +120,23 @@ class Postings:
             self._lengths[field] = found
         return found
 
-    def _postings(self, reader: Any, field: str, term: str) -> tuple[Docs, Vector]:
+    @staticmethod
+    def _postings(
+        reader: Any, field: str, term: str, values: bool = False
+    ) -> tuple[Docs, list[Any], list[Any]]:
         ids: list[Any] = []
         weights: list[Any] = []
+        encoded: list[Any] = []
         for leaf, base in reader.leaf_readers():
             try:
                 matcher = leaf.postings(field, term)
             except TermNotFound:
                 continue
-            leaf_ids, leaf_weights = _read(matcher)
+            leaf_ids, leaf_weights, leaf_values = _read(matcher, values)
             ids.extend(base + i for i in leaf_ids)
             weights.extend(leaf_weights)
-        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+            encoded.extend(leaf_values)
+        return np.array(ids, dtype=np.int64), weights, encoded
 
     def scores(self, searcher: Any, field: str, term: str) -> tuple[Docs, Vector]:
         """The documents holding ``term`` in ``field`` and their BM25F scores (unboosted)."""
@@ -124,7 +144,8 @@ class Postings:
         if found is not None:
             return found
         reader = searcher.reader()
-        ids, weights = self._postings(reader, field, term)
+        ids, listed, _ = self._postings(reader, field, term)
+        weights = np.array(listed, dtype=np.float64)
         if len(ids) and searcher.schema[field].scorable:
             scorer = self._weighting.scorer(searcher, field, term)
             lengths = self._length(reader, field)[ids]
@@ -146,6 +167,39 @@ class Postings:
         ids, scores = self.scores(searcher, field, term)
         out[ids] = scores * boost
         return out
+
+    def in_order(
+        self, searcher: Any, field: str, words: Sequence[str], docs: Docs, slop: int
+    ) -> Docs:
+        """Which of ``docs`` (each holding every word) hold ``words`` in this order, at most
+        ``slop`` positions apart: Whoosh's own phrase test, run over just those documents.
+
+        Whoosh's phrase matcher intersects the words' whole posting lists, decoding blocks of
+        them: for a long question that took up to 12 ms to find the two or three documents this
+        is given. The words' positions are read once and kept (``cache_positions``).
+        """
+        values = {}
+        for word in dict.fromkeys(words):
+            key = (field, word)
+            found = self._positions.get(key)
+            if found is None:
+                ids, _, encoded = self._postings(searcher.reader(), field, word, values=True)
+                found = self._positions[key] = ids, encoded
+            ids, encoded = found
+            values[word] = [encoded[i] for i in np.searchsorted(ids, docs)]
+        form = searcher.schema[field].format
+        listed = [int(d) for d in docs]
+        phrase = SpanNear2.SpanNear2Matcher(
+            [ListMatcher(listed, values=values[w], format=form) for w in words],
+            slop=slop,
+            ordered=True,
+            mindist=1,
+        )
+        matched = []
+        while phrase.is_active():
+            matched.append(phrase.id())
+            phrase.next()
+        return np.array(matched, dtype=np.int64)
 
     def mask(self, searcher: Any, field: str, value: str) -> npt.NDArray[np.bool_]:
         """The documents whose ``field`` holds ``value``."""
@@ -198,6 +252,8 @@ def count_groups(matched: Docs, column: Column, group: Column) -> dict[str, int]
     """How many translation groups have a matching document of each value of ``column``."""
     if not len(matched):
         return {}
-    pairs = np.unique(column.codes[matched] * len(group.values) + group.codes[matched])
-    counts = np.bincount(pairs // len(group.values), minlength=len(column.values))
+    # A (value, group) table of flags: no sort or hash, a few values times the groups.
+    seen = np.zeros((len(column.values), len(group.values)), dtype=bool)
+    seen[column.codes[matched], group.codes[matched]] = True
+    counts = np.count_nonzero(seen, axis=1)
     return {column.values[code]: int(n) for code, n in enumerate(counts) if n}

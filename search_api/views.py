@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -146,7 +145,7 @@ def search() -> Response:
             "total": found.total,
             "page": found.page,
             "per_page": found.per_page,
-            "results": [asdict(hit) for hit in found.results],
+            "results": [hit.as_json() for hit in found.results],
             "facets": found.facets,
             "suggestion": found.suggestion,
             "fallback": found.fallback,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 from generator.cli import cli
 from kbcore.db import open_store
+from tests.conftest import copy_data_dir
 
 
 def kb_search(runner, data_dir, *args):
@@ -54,9 +54,7 @@ def test_bad_query_and_missing_index(runner, built_sample, tmp_path):
 
 
 def test_agent_searches_are_logged_with_their_ticket(runner, built_sample, tmp_path):
-    data_dir = tmp_path / "var"
-    shutil.copytree(built_sample.data_dir, data_dir, symlinks=True)
-    (data_dir / "kb.sqlite").unlink(missing_ok=True)
+    data_dir = copy_data_dir(built_sample, tmp_path / "var")  # without other tests' searches
     kb_search(runner, data_dir, "打印机连不上")
     assert not (data_dir / "kb.sqlite").exists()  # no store yet: nothing created
     store = open_store(None, data_dir)

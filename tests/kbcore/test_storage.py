@@ -160,19 +160,26 @@ def test_database_url_errors(configured, message, tmp_path):
 
 
 def test_sqlite_connections_are_durable_and_wait(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'kb.sqlite'}", busy_timeout_ms=1234)
+    store = Store(f"sqlite:///{tmp_path / 'kb.sqlite'}", busy_timeout_ms=1234, event_timeout_ms=56)
+    names = ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
     try:
         with store.engine.connect() as conn:
-            pragma = {
-                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
-            }
+            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+        with store.events_engine.connect() as conn:
+            events = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
     finally:
         store.dispose()
+    # Ratings wait for the disk (FULL); search and click events only for the process (NORMAL).
     assert pragma == {
         "journal_mode": "wal",
         "synchronous": 2,
         "busy_timeout": 1234,
+        "foreign_keys": 1,
+    }
+    assert events == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "busy_timeout": 56,
         "foreign_keys": 1,
     }
 
