@@ -159,29 +159,28 @@ def test_database_url_errors(configured, message, tmp_path):
     assert str(caught.value) == message
 
 
-def test_sqlite_connections_are_durable_and_wait(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'kb.sqlite'}", busy_timeout_ms=1234, event_timeout_ms=56)
-    names = ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+def test_votes_wait_for_the_disk_events_only_for_the_process(database_url):
+    """Ratings are durable against a power cut; search and click events against a crash of the
+    process; both wait for locks (SQLite's busy timeout, PostgreSQL's lock timeout)."""
+    store = Store(database_url, busy_timeout_ms=1234, event_timeout_ms=56)
+    if store.backend == "sqlite":
+        show: tuple[str, ...] = ("journal_mode", "synchronous", "busy_timeout", "foreign_keys")
+        query = "PRAGMA {}"
+        votes = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 1234, "foreign_keys": 1}
+        events = {**votes, "synchronous": 1, "busy_timeout": 56}
+    else:
+        show = ("synchronous_commit", "lock_timeout")
+        query = "SHOW {}"
+        votes = {"synchronous_commit": "on", "lock_timeout": "1234ms"}
+        events = {"synchronous_commit": "off", "lock_timeout": "56ms"}
     try:
-        with store.engine.connect() as conn:
-            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
-        with store.events_engine.connect() as conn:
-            events = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in names}
+        found = []
+        for engine in (store.engine, store.events_engine):
+            with engine.connect() as conn:
+                found.append({n: conn.exec_driver_sql(query.format(n)).scalar() for n in show})
     finally:
         store.dispose()
-    # Ratings wait for the disk (FULL); search and click events only for the process (NORMAL).
-    assert pragma == {
-        "journal_mode": "wal",
-        "synchronous": 2,
-        "busy_timeout": 1234,
-        "foreign_keys": 1,
-    }
-    assert events == {
-        "journal_mode": "wal",
-        "synchronous": 1,
-        "busy_timeout": 56,
-        "foreign_keys": 1,
-    }
+    assert found == [votes, events]
 
 
 # --- votes --------------------------------------------------------------------------------------
