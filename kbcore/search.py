@@ -140,18 +140,16 @@ class _Scoring:
 
     def term(self, term: str, fuzzy: bool = False) -> Vector:
         """``term`` in any field, the best field counting; ``fuzzy``: or words one edit away."""
-        found = best(
-            [self.postings.vector(self.searcher, f, term, w) for f, w in FIELD_WEIGHTS.items()]
-        )
+        found = self.postings.best(self.searcher, ((f, term, w) for f, w in FIELD_WEIGHTS.items()))
         if not fuzzy:
             return found
         near = [
-            self.postings.vector(self.searcher, f, word, w * FUZZY_WEIGHT)
+            (f, word, w * FUZZY_WEIGHT)
             for f, w in FIELD_WEIGHTS.items()
             if f != "codes"
             for word in self.postings.lexicon(self.reader, f).within(term, 1)
         ]
-        return found + best(near) if near else found
+        return found + self.postings.best(self.searcher, near) if near else found
 
     def clause(self, clause: Clause, fuzzy: set[str]) -> Vector:
         """The typed terms, or (scored lower) any of their synonyms: the best alternative."""
@@ -176,17 +174,16 @@ class _Scoring:
             self.searcher, "headings", words, np.flatnonzero(holding), slop=1
         )
         if len(matched):
-            scores = np.sum([self.postings.vector(self.searcher, "headings", w) for w in words], 0)
+            scores = self.postings.total(self.searcher, (("headings", w, 1.0) for w in words))
             out[matched] = scores[matched] * HEADING_PHRASE_WEIGHT
         return out
 
     def grams(self, grams: Iterable[str]) -> Vector:
         """Any of the character bigrams, Chinese ones weighing more than Latin words."""
-        out = np.zeros(self.postings.size, dtype=np.float64)
-        for g in grams:  # a bigram typed twice counts twice
-            weight = GRAMS_WEIGHT if has_cjk(g) else LATIN_GRAMS_WEIGHT
-            out += self.postings.vector(self.searcher, "grams", g, weight)
-        return out
+        return self.postings.total(  # a bigram typed twice counts twice
+            self.searcher,
+            (("grams", g, GRAMS_WEIGHT if has_cjk(g) else LATIN_GRAMS_WEIGHT) for g in grams),
+        )
 
     def allowed(self, request: SearchRequest) -> npt.NDArray[np.bool_]:
         """The live documents that pass the request's filters and audience."""

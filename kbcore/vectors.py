@@ -161,11 +161,23 @@ class Postings:
             self._lexicons[field] = found
         return found
 
-    def vector(self, searcher: Any, field: str, term: str, boost: float = 1.0) -> Vector:
-        """``term``'s scores in ``field`` times ``boost``, as one value per document."""
+    def best(self, searcher: Any, postings: Iterable[tuple[str, str, float]]) -> Vector:
+        """Each document's best boosted score among the (field, term, boost) postings: a
+        disjunction-max, written into one array (no array per posting list)."""
         out = np.zeros(self.size, dtype=np.float64)
-        ids, scores = self.scores(searcher, field, term)
-        out[ids] = scores * boost
+        for field, term, boost in postings:
+            ids, scores = self.scores(searcher, field, term)
+            if len(ids):
+                out[ids] = np.maximum(out[ids], scores * boost)
+        return out
+
+    def total(self, searcher: Any, postings: Iterable[tuple[str, str, float]]) -> Vector:
+        """Each document's sum of the (field, term, boost) postings' boosted scores; a posting
+        list given twice counts twice."""
+        out = np.zeros(self.size, dtype=np.float64)
+        for field, term, boost in postings:
+            ids, scores = self.scores(searcher, field, term)
+            out[ids] += scores * boost  # a document appears once in a posting list
         return out
 
     def in_order(
@@ -217,6 +229,8 @@ def at_least(vectors: Sequence[Vector], need: int) -> Vector:
     """The sum where at least ``need`` of ``vectors`` match, else 0."""
     if need > len(vectors):
         return np.zeros_like(vectors[0])
+    if len(vectors) == 1:  # scores are never negative: the one vector is its own sum
+        return vectors[0]
     matched = np.count_nonzero(np.stack(vectors), axis=0)
     return np.where(matched >= need, np.sum(vectors, axis=0), 0.0)
 
