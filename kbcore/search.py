@@ -162,7 +162,7 @@ class _Scoring:
         return best(alternatives)
 
     def heading_phrase(self, words: list[str]) -> Vector:
-        """The words in the typed order (one word between allowed) in a title or heading,
+        """The words next to each other in the typed order in a title or heading,
         scored as Whoosh scores a phrase: the words' scores in the field, boosted."""
         out = np.zeros(self.postings.size, dtype=np.float64)
         holding = self.postings.live
@@ -170,9 +170,7 @@ class _Scoring:
             holding = holding & self.postings.mask(self.searcher, "headings", word)
             if not holding.any():
                 return out
-        matched = self.postings.in_order(
-            self.searcher, "headings", words, np.flatnonzero(holding), slop=1
-        )
+        matched = self.postings.in_order(self.searcher, "headings", words, np.flatnonzero(holding))
         if len(matched):
             scores = self.postings.total(self.searcher, (("headings", w, 1.0) for w in words))
             out[matched] = scores[matched] * HEADING_PHRASE_WEIGHT

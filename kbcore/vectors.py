@@ -21,8 +21,6 @@ import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import ListMatcher
-from whoosh.query import SpanNear2
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, bm25
 
@@ -180,37 +178,32 @@ class Postings:
             out[ids] += scores * boost  # a document appears once in a posting list
         return out
 
-    def in_order(
-        self, searcher: Any, field: str, words: Sequence[str], docs: Docs, slop: int
-    ) -> Docs:
-        """Which of ``docs`` (each holding every word) hold ``words`` in this order, at most
-        ``slop`` positions apart: Whoosh's own phrase test, run over just those documents.
+    def in_order(self, searcher: Any, field: str, words: Sequence[str], docs: Docs) -> Docs:
+        """Which of ``docs`` (each holding every word) hold ``words`` next to each other in this
+        order: as Whoosh's phrase query with its default slop, run over just those documents.
 
         Whoosh's phrase matcher intersects the words' whole posting lists, decoding blocks of
         them: for a long question that took up to 12 ms to find the two or three documents this
         is given. The words' positions are read once and kept (``cache_positions``).
         """
-        values = {}
+        decode = searcher.schema[field].format.decoder("positions")
+        found: dict[str, list[Any]] = {}
         for word in dict.fromkeys(words):
             key = (field, word)
-            found = self._positions.get(key)
-            if found is None:
+            cached = self._positions.get(key)
+            if cached is None:
                 ids, _, encoded = self._postings(searcher.reader(), field, word, values=True)
-                found = self._positions[key] = ids, encoded
-            ids, encoded = found
-            values[word] = [encoded[i] for i in np.searchsorted(ids, docs)]
-        form = searcher.schema[field].format
-        listed = [int(d) for d in docs]
-        phrase = SpanNear2.SpanNear2Matcher(
-            [ListMatcher(listed, values=values[w], format=form) for w in words],
-            slop=slop,
-            ordered=True,
-            mindist=1,
-        )
+                cached = self._positions[key] = ids, encoded
+            ids, encoded = cached
+            found[word] = [decode(encoded[i]) for i in np.searchsorted(ids, docs)]
         matched = []
-        while phrase.is_active():
-            matched.append(phrase.id())
-            phrase.next()
+        for number, docnum in enumerate(docs):
+            # Where the phrase could start: word i at start + i, for every word.
+            starts = set(found[words[0]][number])
+            for offset, word in enumerate(words[1:], 1):
+                starts &= {p - offset for p in found[word][number]}
+            if starts:
+                matched.append(docnum)
         return np.array(matched, dtype=np.int64)
 
     def mask(self, searcher: Any, field: str, value: str) -> npt.NDArray[np.bool_]:
@@ -252,13 +245,15 @@ def rank(
     matched = np.flatnonzero((scores > 0) & allowed)
     score = scores[matched]
     groups = group.codes[matched]
-    # Within a group: the reader's language, then the score, then the document number.
-    order = np.lexsort((matched, -score, other_lang[matched], groups))
+    # Within a group: the reader's language, then the score, then the document number (the
+    # sort is stable and ``matched`` ascending).
+    order = np.lexsort((-score, other_lang[matched], groups))
+    sorted_groups = groups[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = groups[order][1:] != groups[order][:-1]
-    winners = matched[order][first]
+    first[1:] = sorted_groups[1:] != sorted_groups[:-1]
+    winners = np.sort(matched[order][first])
     winner_scores = scores[winners]
-    by_score = np.lexsort((winners, -winner_scores))
+    by_score = np.argsort(-winner_scores, kind="stable")
     return Ranked(winners[by_score], winner_scores[by_score], matched)
 
 
