@@ -17,8 +17,11 @@ threads = 4
 timeout = 30  # a search answers within its time budget (0.5 s); anything longer is stuck
 graceful_timeout = 20
 keepalive = 5
-max_requests = 5000  # recycle workers now and then
-max_requests_jitter = 500
+# Recycle workers now and then, but rarely: a new worker loads jieba and starts with cold caches
+# (postings, positions, shown articles). At 150 searches/s a worker, 5,000 meant a restart every
+# half minute (docs/benchmarks.md#search-latency); the caches are bounded, so nothing grows.
+max_requests = 200_000
+max_requests_jitter = 20_000
 preload_app = False  # each worker opens its own database connections after the fork
 limit_request_line = 4094
 limit_request_fields = 50
