@@ -86,7 +86,7 @@ class EventLog:
         self.spool_dir = spool_dir
         self._lock = threading.Lock()
         self._next_replay = 0.0
-        # Built once: building the statement cost as much as a tenth of a search.
+        # Built once: building the statement for every event cost about 0.1 ms.
         self._inserts = {
             kind: insert_ignoring_duplicates(store, TABLES[kind], KEYS[kind]) for kind in TABLES
         }
