@@ -10,8 +10,9 @@ paragraph left out), written as a knowledge base and indexed by ``write_generati
   request at a time, against the same queries through the Whoosh-default baseline;
 - over HTTP: gunicorn with ``deploy/gunicorn.conf.py`` (2 gthread workers, 4 threads each) on
   127.0.0.1 serving ``search_api``, for each ``--clients`` count: that many client processes,
-  each on one kept-alive connection, a 10 s timeout per request and an overall deadline. The peak
-  memory (VmHWM) of each worker is read from /proc before gunicorn is stopped by its PID.
+  each on one kept-alive connection, a 10 s timeout per request and an overall deadline. The
+  CPU time each worker spent on a loop (how the load fell on them: a kept-alive connection stays
+  with the worker that accepted it) and each worker's peak memory (VmHWM) are read from /proc.
 
 The query mix is long questions, 1,507 distinct ones: with ``--requests 3000`` the second half of
 a loop repeats the first, and the HTTP loops run one after the other on the same workers, so the
@@ -59,12 +60,14 @@ class Run:
     latencies_ms: list[float]
     seconds: float
     errors: int
+    workers_cpu_s: tuple[float, ...] = ()  # over HTTP: the CPU time each worker spent on it
 
     def row(self) -> list[object]:
         p = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
         rate = len(self.latencies_ms) / self.seconds
         timings = [f"{p[49]:.1f}", f"{p[94]:.1f}", f"{p[98]:.1f}", f"{rate:.1f}"]
-        return [*timings, len(self.latencies_ms), self.errors]
+        cpu = " / ".join(f"{s:.1f}" for s in self.workers_cpu_s) or "–"
+        return [*timings, len(self.latencies_ms), self.errors, cpu]
 
 
 def _vary(doc: Doc, variant: int) -> Doc:
@@ -197,11 +200,33 @@ def _clients(port: int, queries: Sequence[str], clients: int, deadline: float) -
     return Run(latencies, time.perf_counter() - start, errors)
 
 
+def _workers(master: int) -> list[str]:
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
+def _workers_cpu_s(master: int) -> dict[str, float]:
+    """The CPU time (user and system) each of gunicorn's workers has used, in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in _workers(master):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
+
+
+def _loop(port: int, master: int, queries: Sequence[str], clients: int, budget: float) -> Run:
+    """One HTTP loop, with the CPU time each worker spent on it: how the load fell on them."""
+    before = _workers_cpu_s(master)
+    run = _clients(port, queries, clients, time.monotonic() + budget)
+    after = _workers_cpu_s(master)
+    spent = tuple(after[pid] - before.get(pid, 0.0) for pid in sorted(after))
+    return replace(run, workers_cpu_s=spent)
+
+
 def _workers_peak_mb(master: int) -> list[float]:
     """The peak resident memory of each of gunicorn's workers, in MB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     peaks = []
-    for pid in children:
+    for pid in _workers(master):
         status = Path(f"/proc/{pid}/status").read_text()
         peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
     return peaks
@@ -225,10 +250,7 @@ def over_http(
         try:
             _wait_ready(port, server, time.monotonic() + 120)
             _clients(port, queries[:WARMUP], 2, time.monotonic() + 120)  # warm both workers
-            runs = [
-                (count, _clients(port, queries, count, time.monotonic() + budget))
-                for count in clients
-            ]
+            runs = [(count, _loop(port, server.pid, queries, count, budget)) for count in clients]
             return runs, _workers_peak_mb(server.pid)
         finally:
             stop(server)
@@ -303,7 +325,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_table(["articles", "system", "build s", "index MB", "worker peak MB"], builds)
     print()
     print_table(
-        ["articles", "system", "mode", "p50 ms", "p95 ms", "p99 ms", "req/s", "requests", "errors"],
+        [
+            "articles",
+            "system",
+            "mode",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "req/s",
+            "requests",
+            "errors",
+            "worker CPU s",
+        ],
         rows,
     )
 
