@@ -16,7 +16,13 @@ worker_class = "gthread"  # a slow client holds a thread, not the whole worker
 threads = 4
 timeout = 30  # a search answers within its time budget (0.5 s); anything longer is stuck
 graceful_timeout = 20
-keepalive = 5
+# Close each connection after its response. A kept-alive connection stays with the worker that
+# accepted it, so a few busy connections can load one worker while the other idles (measured:
+# 18.4 s of CPU against 4.6 s); a new connection per request goes to whichever worker is free,
+# the load spreads evenly, and throughput rises (docs/benchmarks.md#search-latency). nginx keeps
+# the clients' connections alive; a connection from nginx on the same host or network costs
+# little.
+keepalive = 0
 # Recycle workers now and then, but rarely: a new worker loads jieba and starts with cold caches
 # (postings, positions, shown articles). At 150 searches/s a worker, 5,000 meant a restart every
 # half minute (docs/benchmarks.md#search-latency); the caches are bounded, so nothing grows.

@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from kbcore.analysis import script_variants
@@ -36,12 +37,17 @@ class Hit:
 
 @dataclass(frozen=True)
 class Section:
-    """One section of a shown document: its analysed terms and its text on one line."""
+    """One section of a shown document, as stored (its text as written: see :attr:`line`)."""
 
     terms: frozenset[str]
     text: str
     anchor: str
     heading: str
+
+    @cached_property
+    def line(self) -> str:
+        """The section's text on one line, made when a hit first shows the section."""
+        return " ".join(self.text.split())
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,7 @@ class Shown:
             product=stored["product"],
             lang=stored["lang"],
             sections=tuple(
-                Section(
-                    frozenset(s["terms"]), " ".join(s["text"].split()), s["anchor"], s["heading"]
-                )
+                Section(frozenset(s["terms"]), s["text"], s["anchor"], s["heading"])
                 for s in doc["sections"]
             ),
         )
@@ -108,7 +112,7 @@ class Highlighter:
             id=doc.id,
             title=doc.title,
             url=doc.url + (f"#{best.anchor}" if best and best.anchor else ""),
-            snippet=self._snippet(best.text if best else doc.summary),
+            snippet=self._snippet(best.line if best else doc.summary),
             score=round(relevance, 3),
             type=doc.type,
             product=doc.product,
