@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["free_port", "reset_schema"]
+__all__ = ["free_port", "print_table", "reset_schema"]
 
 
 def free_port() -> int:
@@ -28,3 +29,12 @@ def reset_schema(url: str, *, create: bool, schema: str) -> str:
     engine.dispose()
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
     return scoped.render_as_string(hide_password=False)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A Markdown table, as the docs quote it; floats to three decimals."""
+    cells = [[f"{c:.3f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join("---" for _ in headers) + "|")
+    for row in cells:
+        print("| " + " | ".join(row) + " |")

@@ -38,11 +38,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.common import free_port, reset_schema
+from bench.common import free_port, print_table, reset_schema
 from bench.corpus import REPO, build_index, describe_run
 from bench.latency import REQUEST_TIMEOUT, Run, stop
 from bench.offline_index import make_kb
-from bench.relevance import print_table
 from generator.build import manifest_of
 from generator.knowledge import load_knowledge_base
 from generator.pages import plan_site

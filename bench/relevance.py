@@ -22,6 +22,7 @@ from math import log2
 from pathlib import Path
 
 from bench.baselines import Bm25Plain, WhooshDefault
+from bench.common import print_table
 from bench.corpus import (
     SHARED,
     STACKFAQ,
@@ -199,14 +200,6 @@ def prepare(query_set: QuerySet, workdir: Path, limit: int | None) -> Prepared:
         {OurEngine.name: ours_s, whoosh.name: whoosh_s, bm25.name: bm25_s},
         [(whoosh.name, whoosh.search), (bm25.name, bm25.search)],
     )
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[f"{c:.3f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
-    print("| " + " | ".join(headers) + " |")
-    print("|" + "|".join("---" for _ in headers) + "|")
-    for row in cells:
-        print("| " + " | ".join(row) + " |")
 
 
 def compare(sets: list[Prepared]) -> None:

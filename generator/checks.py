@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from generator.incremental import TermCache
 from generator.indexer import analysis_of
 from generator.knowledge import Article, KnowledgeBase
 from generator.problems import Problems, quote
+from generator.similar import first_similar
 
 __all__ = ["check_knowledge_base", "resolve_link", "LinkTarget"]
 
@@ -257,44 +259,56 @@ def _check_duplicate_ids(kb: KnowledgeBase, problems: Problems) -> None:
 NEAR_DUPLICATE = 0.6  # share of words; unrelated sample articles stay under 0.25
 
 
+def word_shelves(kb: KnowledgeBase, cache: Path | None) -> list[list[tuple[Article, set[str]]]]:
+    """The articles of each product and language, in path order, with the words compared.
+
+    Words of the title, summary and error codes, analysed as search does; the words of texts
+    analysed before are taken from the build cache ``cache``.
+    """
+    cached = TermCache(cache, analysis_of(kb))
+    shelves: dict[tuple[str, str], list[tuple[Article, set[str]]]] = {}
+    for article in sorted(kb.articles, key=lambda a: a.path):
+        meta = article.meta
+        words = cached.terms(" ".join([meta.title, meta.summary, *meta.error_codes]))
+        shelves.setdefault((meta.product, meta.lang), []).append((article, words))
+    cached.save()
+    return list(shelves.values())
+
+
+def not_compared(shelf: list[tuple[Article, set[str]]]) -> Callable[[int, int], bool]:
+    """Which pairs of ``shelf`` are not near duplicates but errors of their own: one id twice,
+    or a translation in its original's language."""
+
+    def skip(later: int, earlier: int) -> bool:
+        article, other = shelf[later][0], shelf[earlier][0]
+        return (
+            article.id == other.id
+            or article.meta.translation_of == other.id
+            or other.meta.translation_of == article.id
+        )
+
+    return skip
+
+
 def _check_near_duplicates(kb: KnowledgeBase, problems: Problems, cache: Path | None) -> None:
     """Warn about articles that describe the same problem for the same product and language.
 
-    Words of the title, summary and error codes, analysed as search does; two articles whose word
-    sets share more than :data:`NEAR_DUPLICATE` of their union look like one problem twice.
-    The words of texts analysed before are taken from the build cache ``cache``.
+    Two articles whose word sets (:func:`word_shelves`) share at least :data:`NEAR_DUPLICATE` of
+    their union look like one problem twice; each is compared with the articles before it.
     """
-    cached = TermCache(cache, analysis_of(kb))
-    words = {
-        article.path: cached.terms(" ".join([a.title, a.summary, *a.error_codes]))
-        for article in kb.articles
-        if (a := article.meta)
-    }
-    cached.save()
-    by_shelf: dict[tuple[str, str], list[Article]] = {}
-    for article in sorted(kb.articles, key=lambda a: a.path):
-        by_shelf.setdefault((article.meta.product, article.meta.lang), []).append(article)
-    for shelf in by_shelf.values():
-        for index, article in enumerate(shelf):
-            for earlier in shelf[:index]:
-                if (
-                    article.id == earlier.id
-                    or article.meta.translation_of == earlier.id
-                    or earlier.meta.translation_of == article.id
-                ):
-                    continue  # a duplicate id, or a translation in the same language: errors
-                mine, theirs = words[article.path], words[earlier.path]
-                shared = len(mine & theirs) / max(1, len(mine | theirs))
-                if shared >= NEAR_DUPLICATE:
-                    problems.warning(
-                        article.path,
-                        article.lines.line_of(("title",)),
-                        "title",
-                        "an article about a problem no other article covers",
-                        f"{shared:.0%} of its words in common with {earlier.path} "
-                        "(merge them, or make the difference clear)",
-                    )
-                    break
+    for shelf in word_shelves(kb, cache):
+        sets = [words for _, words in shelf]
+        similar = first_similar(sets, NEAR_DUPLICATE, not_compared(shelf))
+        for later, (earlier, shared) in sorted(similar.items()):
+            article = shelf[later][0]
+            problems.warning(
+                article.path,
+                article.lines.line_of(("title",)),
+                "title",
+                "an article about a problem no other article covers",
+                f"{shared:.0%} of its words in common with {shelf[earlier][0].path} "
+                "(merge them, or make the difference clear)",
+            )
 
 
 def check_knowledge_base(
