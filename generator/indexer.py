@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from kbcore.index import (
     digest_files,
     make_schema,
     new_generation,
+    read_meta,
 )
 
 __all__ = [
@@ -190,14 +191,16 @@ def _documents(
         pool.shutdown(cancel_futures=True)
 
 
-def _suggestions(articles: list[Article]) -> list[Suggestion]:
+def _suggestions(articles: list[Article], norms: Mapping[str, str]) -> list[Suggestion]:
+    """The completions of ``articles``; ``norms``: texts already normalized (an update's base)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for article in sorted(articles, key=lambda a: a.id):
         meta = article.meta
         entries = [(meta.title, article.url)] + [(k, None) for k in meta.keywords]
         for text, url in entries:
-            key = (normalize(text), meta.audience)
+            norm = norms.get(text)
+            key = (normalize(text) if norm is None else norm, meta.audience)
             if key not in seen:
                 seen.add(key)
                 out.append(
@@ -264,14 +267,21 @@ def _write_documents(folder: str, articles: list[Article], workers: int, signals
 def _write_meta(
     kb: KnowledgeBase, generation: Path, documents: int, base: Path | None = None
 ) -> None:
+    """Write ``generation``'s ``meta.json``; an update reuses what its ``base`` worked out.
+
+    An update is made only when the analysis is the same (:func:`update_generation`), so the
+    base's normalized completions hold for the same texts.
+    """
+    before = None if base is None else (base, read_meta(base))
+    norms = {} if before is None else {s.text: s.norm for s in before[1].suggestions}
     meta = IndexMeta(
         schema_version=SCHEMA_VERSION,
         built_at=datetime.now(UTC),
         documents=documents,
         synonyms=kb.synonyms,
-        suggestions=_suggestions(searchable(kb)),
+        suggestions=_suggestions(searchable(kb), norms),
         # Last, over the committed files: a search that fails on a damaged file can name it.
-        files=digest_files(generation, base),
+        files=digest_files(generation, before),
     )
     # Written aside, then renamed: a generation has a whole meta.json or none (a killed build's
     # generation has none, and the next build removes it).

@@ -47,6 +47,7 @@ __all__ = [
     "new_generation",
     "open_current",
     "promote",
+    "read_meta",
 ]
 
 SCHEMA_VERSION = 3  # 3: positions for the headings only
@@ -201,17 +202,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def digest_files(generation: Path, base: Path | None = None) -> dict[str, FileDigest]:
+def read_meta(generation: Path) -> IndexMeta:
+    """The ``meta.json`` of ``generation``."""
+    return IndexMeta.model_validate_json((generation / META).read_text("utf-8"))
+
+
+def digest_files(
+    generation: Path, base: tuple[Path, IndexMeta] | None = None
+) -> dict[str, FileDigest]:
     """Return the size and SHA-256 of each index file of ``generation`` (for ``meta.json``).
 
-    A file hard-linked from the generation ``base`` (the same inode: never written since) keeps
-    the digest ``base``'s ``meta.json`` recorded, so an update reads only its new files.
+    A file hard-linked from the generation ``base`` (its folder and :func:`read_meta`; the same
+    inode: never written since) keeps the digest ``base`` recorded, so an update reads only its
+    new files.
     """
     known: dict[str, FileDigest] = {}
     inodes: dict[str, int] = {}
     if base is not None:
-        known = IndexMeta.model_validate_json((base / META).read_text("utf-8")).files
-        inodes = {name: (base / name).stat().st_ino for name in known}
+        folder, meta = base
+        known = meta.files
+        inodes = {name: (folder / name).stat().st_ino for name in known}
     digests = {}
     for path in sorted(generation.iterdir()):
         if not _is_index_file(path):

@@ -23,7 +23,7 @@ from generator.cli import cli
 from generator.errors import BuildError
 from generator.knowledge import Article, load_knowledge_base
 from generator.problems import Problems
-from kbcore.index import META, IndexMeta, check_files, current_name, index_root
+from kbcore.index import IndexMeta, check_files, current_name, index_root, read_meta
 from tests.conftest import MKDOCS_YML, SAMPLE_KB
 
 ARTICLE = "deskmate-offline-sync-409"
@@ -208,10 +208,27 @@ def test_the_updated_index_records_true_digests(kb: Kb) -> None:
     kb.build()
     root = index_root(kb.root / "var")
     generation = root / str(current_name(root))
-    meta = IndexMeta.model_validate_json((generation / META).read_text("utf-8"))
+    meta = read_meta(generation)
     check_files(generation, meta)  # sizes, then the SHA-256 of every file: raises on a mismatch
     assert meta.documents == articles  # the edited article replaced, not added
     assert kb.search("新的一段")[0] == ARTICLE
+
+
+def current_meta(data_dir: Path) -> IndexMeta:
+    root = index_root(data_dir)
+    return read_meta(root / str(current_name(root)))
+
+
+def test_the_updated_index_offers_the_completions_of_a_full_build(kb: Kb) -> None:
+    """An update takes the unchanged texts' normalized forms from the index it starts from."""
+    kb.build()
+    kb.edit("title: ", "title: 離線同步的新標題 ")
+    assert kb.build()[2] == 1  # the index was updated, not written anew
+    kb.build("--full", site="full-site", data="full-var")
+
+    updated, full = current_meta(kb.root / "var"), current_meta(kb.root / "full-var")
+    assert updated.suggestions == full.suggestions
+    assert any(s.norm.startswith("离线同步的新标题") for s in updated.suggestions)
 
 
 def test_a_failed_build_keeps_the_site_and_the_next_one_is_right(
