@@ -3,9 +3,8 @@
 SQLite (a file in the data dir) runs in WAL mode with ``synchronous=FULL`` (a committed rating
 survives a crash of the process or the machine; search and click events, on the events engine,
 use ``synchronous=NORMAL``, PostgreSQL's ``synchronous_commit=off``: they survive a crash of the
-process), a busy timeout, and
-``BEGIN IMMEDIATE`` for writers, so two processes never race between a read and the write
-that depends on it.
+process), a busy timeout, and ``BEGIN IMMEDIATE`` for writers, so two processes never race
+between a read and the write that depends on it.
 PostgreSQL is used when ``KB_DATABASE_URL`` is set (``postgresql://user@host/db``; the psycopg 3
 driver is chosen for you). The schema is versioned by Alembic migrations in
 ``kbcore/migrations``; :func:`upgrade` applies them.
