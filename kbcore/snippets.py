@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+
 from kbcore.analysis import script_variants
 
 __all__ = ["LATIN_WORD", "Highlighter", "Hit", "Shown"]
@@ -87,19 +89,51 @@ class Highlighter:
     def __init__(self, text: str, terms: set[str]) -> None:
         self.terms = terms
         surface = set(LATIN_WORD.findall(text)) | {t for t in self.terms if len(t) > 1}
-        variants = {v for word in surface for v in script_variants(word)}
-        pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-        self.pattern = re.compile(pattern, re.IGNORECASE) if pattern else None
-
-    def _snippet(self, text: str, width: int = 160) -> str:
-        match = self.pattern.search(text) if self.pattern else None
-        start = max(0, match.start() - 40) if match else 0
-        window = text[start : start + width]
-        marked = "".join(
-            f"<mark>{html.escape(part)}</mark>" if index % 2 else html.escape(part)
-            for index, part in enumerate(_split_marks(self.pattern, window))
+        variants = {_folded(v) for word in surface for v in script_variants(word)}
+        # Found in folded text, leftmost first and then the longest word there. A non-contiguous
+        # automaton is the quickest to build, and a search builds one for its dozen-odd words.
+        self.words = (
+            AhoCorasick(
+                sorted(variants),
+                matchkind=MatchKind.LeftmostLongest,
+                implementation=Implementation.NoncontiguousNFA,
+            )
+            if variants
+            else None
         )
-        return ("…" if start else "") + marked + ("…" if start + width < len(text) else "")
+        self.longest = max(map(len, variants), default=0)
+
+    def _marks(self, folded: str) -> list[tuple[int, int, int]]:
+        return self.words.find_matches_as_indexes(folded) if self.words else []
+
+    def _first(self, folded: str) -> int | None:
+        """Where the first word starts, found in ever longer beginnings of ``folded``."""
+        size = 256
+        while True:
+            marks = self._marks(folded[:size])
+            # A word starting no later than this one ends inside the beginning searched.
+            if marks and (marks[0][1] + self.longest <= size or size >= len(folded)):
+                return marks[0][1]
+            if size >= len(folded):
+                return None
+            size *= 4
+
+    def snippet(self, text: str, width: int = 160) -> str:
+        """``width`` characters of ``text`` from 40 before its first word, words marked, escaped."""
+        folded = _folded(text)
+        first = self._first(folded)
+        start = max(0, first - 40) if first is not None else 0
+        end = min(start + width, len(text))
+        marked, at = [], start
+        # Marked in the window alone, as a reader sees it: a word cut by its end is not marked.
+        for _, mark_start, mark_end in self._marks(folded[start:end]):
+            marked += [
+                html.escape(text[at : start + mark_start]),
+                f"<mark>{html.escape(text[start + mark_start : start + mark_end])}</mark>",
+            ]
+            at = start + mark_end
+        marked.append(html.escape(text[at:end]))
+        return ("…" if start else "") + "".join(marked) + ("…" if end < len(text) else "")
 
     def hit(self, doc: Shown, relevance: float) -> Hit:
         """The result for a shown document and its ``relevance`` score."""
@@ -112,7 +146,7 @@ class Highlighter:
             id=doc.id,
             title=doc.title,
             url=doc.url + (f"#{best.anchor}" if best and best.anchor else ""),
-            snippet=self._snippet(best.line if best else doc.summary),
+            snippet=self.snippet(best.line if best else doc.summary),
             score=round(relevance, 3),
             type=doc.type,
             product=doc.product,
@@ -121,12 +155,6 @@ class Highlighter:
         )
 
 
-def _split_marks(pattern: re.Pattern[str] | None, text: str) -> list[str]:
-    """Split ``text`` into alternating plain and matching parts (plain first)."""
-    if pattern is None:
-        return [text]
-    parts, last = [], 0
-    for match in pattern.finditer(text):
-        parts += [text[last : match.start()], match.group(0)]
-        last = match.end()
-    return parts + [text[last:]]
+def _folded(text: str) -> str:
+    """``text`` in lower case, one character for each one (only İ lowers to two: i)."""
+    return text.replace("\u0130", "i").lower()
