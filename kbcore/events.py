@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class SearchEvent:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def row(self) -> dict[str, Any]:
-        row = asdict(self)
+        row = _fields(self)
         row["filters"] = json.dumps(self.filters, ensure_ascii=False, sort_keys=True)
         row["top_ids"] = " ".join(self.top_ids)
         return row
@@ -66,7 +66,12 @@ class ClickEvent:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        return _fields(self)
+
+
+def _fields(event: SearchEvent | ClickEvent) -> dict[str, Any]:
+    """An event's fields as a row, not copied (``asdict`` deep-copies: a fifth of a write)."""
+    return {name: getattr(event, name) for name in event.__dataclass_fields__}
 
 
 TABLES: dict[str, Table] = {"search": searches, "click": clicks}

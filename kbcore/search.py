@@ -50,6 +50,7 @@ LANG_BONUS = 3.0
 CACHE_POSTINGS = 4_000_000
 CACHE_POSITIONS = 500_000  # the headings' word positions, for the heading phrase
 CACHE_STORED = 2_000  # documents' stored fields (url, summary, sections) for results
+CACHE_NEAR = 20_000  # "did you mean": each word's nearest known word
 Fallback = Literal["fuzzy", "any-term"] | None
 
 Clause = list[tuple[str, ...]]  # alternatives; every term of an alternative must match
@@ -221,6 +222,8 @@ class SearchEngine:
         self._opened: tuple[Any, Postings] | None = None
         self._close: Callable[[], object] = lambda: None
         self._shown_cache: LRUCache[int, Shown] = LRUCache(CACHE_STORED)
+        # Each Latin word's nearest known word, or None: a function of the index alone.
+        self._near_cache: LRUCache[str, str | None] = LRUCache(CACHE_NEAR)
         self._lock = threading.Lock()
 
     def _searcher(self) -> tuple[Any, Postings]:
@@ -354,20 +357,26 @@ class SearchEngine:
 
     def _did_you_mean(self, searcher: Any, postings: Postings, text: str) -> str | None:
         """The query with unknown Latin words replaced by the most frequent near word."""
-        reader = searcher.reader()
         changed = text
         for word in set(LATIN_WORD.findall(text)):
             if len(word) < 4 or not word.isalpha():
                 continue
-            # Known (in any form the analysis gives it: a stem, a sub-word), or a common word.
-            terms = self.analysis.terms_of(word, normalized=True)
-            if not terms or any(reader.doc_frequency("spell", t) for t in terms):
-                continue
-            near = postings.lexicon(reader, "spell").within(word, 1 if len(word) <= 6 else 2)
-            if near:
-                found = min(near, key=lambda w: (-reader.frequency("spell", w), w))
+            if word not in self._near_cache:
+                self._near_cache[word] = self._near(searcher, postings, word)
+            found = self._near_cache[word]
+            if found is not None:
                 changed = re.sub(rf"\b{re.escape(word)}\b", found, changed)
         return changed if changed != text else None
+
+    def _near(self, searcher: Any, postings: Postings, word: str) -> str | None:
+        """The most frequent word near an unknown ``word`` (None if it is known, or none is)."""
+        reader = searcher.reader()
+        # Known (in any form the analysis gives it: a stem, a sub-word), or a common word.
+        terms = self.analysis.terms_of(word, normalized=True)
+        if not terms or any(reader.doc_frequency("spell", t) for t in terms):
+            return None
+        near = postings.lexicon(reader, "spell").within(word, 1 if len(word) <= 6 else 2)
+        return min(near, key=lambda w: (-reader.frequency("spell", w), w)) if near else None
 
     def suggest(self, text: str, *, internal: bool = False, limit: int = 8) -> list[Suggestion]:
         """Return up to ``limit`` titles and phrasings that complete ``text``."""
