@@ -319,29 +319,30 @@ class SearchEngine:
             in_lang = languages.codes == languages.code(lang)
             allowed = scoring.allowed(request)
             group = postings.columns["group"]
+            start = (request.page - 1) * request.per_page
             for stage, scores in self._stages(scoring, words, clauses, grams, in_lang):
                 # One result per translation group: the reader's language if it matched.
-                ranked = rank(scores, allowed, group, ~in_lang)
+                ranked = rank(scores, allowed, group, ~in_lang, start + request.per_page)
                 fallback = stage
-                if len(ranked.docnums):
+                if ranked.total:
                     break
                 if time.monotonic() > deadline:
                     truncated = True
                     break
             suggestion = self._did_you_mean(searcher, postings, text)
-            if ranked is not None and len(ranked.docnums):
+            if ranked is not None and ranked.total:
                 facets = {
                     name: count_groups(ranked.matched, postings.columns[name], group)
                     for name in FACETS
                 }
                 highlight = Highlighter(text, {t for c in clauses for alt in c for t in alt})
-                start = (request.page - 1) * request.per_page
-                page = slice(start, start + request.per_page)
                 hits = [
                     highlight.hit(self._shown(searcher, int(docnum)), float(score))
-                    for docnum, score in zip(ranked.docnums[page], ranked.scores[page], strict=True)
+                    for docnum, score in zip(
+                        ranked.docnums[start:], ranked.scores[start:], strict=True
+                    )
                 ]
-        total = len(ranked.docnums) if ranked is not None else 0
+        total = ranked.total if ranked is not None else 0
         return SearchResponse(
             text,
             total,

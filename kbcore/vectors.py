@@ -232,29 +232,46 @@ def at_least(vectors: Sequence[Vector], need: int) -> Vector:
 class Ranked:
     """The matching documents, one per translation group, best first."""
 
-    docnums: Docs  # the winners, best first
+    docnums: Docs  # the best winners, best first, as many as asked for
     scores: Vector  # their scores
+    total: int  # how many winners there are in all
     matched: Docs  # every matching document (all languages), for counting
 
 
 def rank(
-    scores: Vector, allowed: npt.NDArray[np.bool_], group: Column, other_lang: npt.NDArray[np.bool_]
+    scores: Vector,
+    allowed: npt.NDArray[np.bool_],
+    group: Column,
+    other_lang: npt.NDArray[np.bool_],
+    top: int,
 ) -> Ranked:
     """Keep one document per translation group (the reader's language first, then the best
-    score), and order the kept ones by score, ties by document number as Whoosh does."""
+    score), and return the best ``top`` kept ones by score, ties by document number as Whoosh
+    orders them."""
     matched = np.flatnonzero((scores > 0) & allowed)
-    score = scores[matched]
     groups = group.codes[matched]
-    # Within a group: the reader's language, then the score, then the document number (the
-    # sort is stable and ``matched`` ascending).
-    order = np.lexsort((-score, other_lang[matched], groups))
-    sorted_groups = groups[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = sorted_groups[1:] != sorted_groups[:-1]
-    winners = np.sort(matched[order][first])
+    # A document alone in its group among the matched ones wins outright: only the groups with
+    # more than one (translations) are sorted to choose theirs.
+    shared = np.bincount(groups, minlength=len(group.values))[groups] > 1
+    winners = matched
+    if shared.any():
+        candidates = matched[shared]
+        # Within a group: the reader's language, then the score, then the document number (the
+        # sort is stable and ``candidates`` ascending).
+        order = np.lexsort((-scores[candidates], other_lang[candidates], groups[shared]))
+        sorted_groups = groups[shared][order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = sorted_groups[1:] != sorted_groups[:-1]
+        winners = np.sort(np.concatenate([matched[~shared], candidates[order][first]]))
+    total = len(winners)
     winner_scores = scores[winners]
-    by_score = np.argsort(-winner_scores, kind="stable")
-    return Ranked(winners[by_score], winner_scores[by_score], matched)
+    if top < total:
+        # Only the winners as good as the top-th best (its ties too) are sorted.
+        bar = np.partition(winner_scores, total - top)[total - top]
+        best = winner_scores >= bar
+        winners, winner_scores = winners[best], winner_scores[best]
+    by_score = np.argsort(-winner_scores, kind="stable")[:top]
+    return Ranked(winners[by_score], winner_scores[by_score], total, matched)
 
 
 def count_groups(matched: Docs, column: Column, group: Column) -> dict[str, int]:
