@@ -26,12 +26,13 @@ import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
 
-from kbcore.analysis import TextAnalysis, has_cjk, is_traditional, normalize
+from kbcore.analysis import has_cjk, is_traditional, normalize
 from kbcore.index import OpenIndex, Suggestion
 from kbcore.snippets import LATIN_WORD, Highlighter, Hit, Shown
+from kbcore.synonyms import Clause, Synonyms
 from kbcore.vectors import Postings, Vector, at_least, best, count_groups, rank
 
-__all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse", "Synonyms"]
+__all__ = ["FACETS", "Hit", "SearchEngine", "SearchRequest", "SearchResponse"]
 
 FACETS = ("product", "type", "lang")
 FIELD_WEIGHTS = {"title": 1.0, "phrases": 0.5, "codes": 3.0, "body": 1.0}
@@ -52,42 +53,6 @@ CACHE_POSITIONS = 500_000  # the headings' word positions, for the heading phras
 CACHE_STORED = 2_000  # documents' stored fields (url, summary, sections) for results
 CACHE_NEAR = 20_000  # "did you mean": each word's nearest known word
 Fallback = Literal["fuzzy", "any-term"] | None
-
-Clause = list[tuple[str, ...]]  # alternatives; every term of an alternative must match
-
-
-class Synonyms:
-    """Writer-declared synonym groups, matched on analysed terms of the query."""
-
-    def __init__(self, groups: Iterable[Iterable[str]], analysis: TextAnalysis) -> None:
-        self.members: dict[tuple[str, ...], int] = {}
-        self.groups: list[list[tuple[str, ...]]] = []
-        for number, group in enumerate(groups):
-            alternatives = []
-            for member in group:
-                terms = tuple(analysis.terms_of(member))
-                if terms:
-                    alternatives.append(terms)
-                    self.members.setdefault(terms, number)
-            self.groups.append(alternatives)
-        self.longest = max((len(m) for m in self.members), default=1)
-
-    def clauses(self, terms: list[str]) -> list[Clause]:
-        """Group the query's terms into clauses, replacing synonym runs by their whole group."""
-        out: list[Clause] = []
-        i = 0
-        while i < len(terms):
-            for size in range(min(self.longest, len(terms) - i), 0, -1):
-                typed = tuple(terms[i : i + size])
-                group = self.members.get(typed)
-                if group is not None:
-                    out.append([typed] + [alt for alt in self.groups[group] if alt != typed])
-                    i += size
-                    break
-            else:
-                out.append([(terms[i],)])
-                i += 1
-        return out
 
 
 @dataclass(frozen=True)
