@@ -110,6 +110,8 @@ class Highlighter:
 
     def _first(self, folded: str) -> int | None:
         """Where the first word starts, found in ever longer beginnings of ``folded``."""
+        if self.words is None:
+            return None
         size = 256
         while True:
             marks = self._marks(folded[:size])
