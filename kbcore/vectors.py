@@ -255,11 +255,11 @@ def rank(
     shared = np.bincount(groups, minlength=len(group.values))[groups] > 1
     winners = matched
     if shared.any():
-        candidates = matched[shared]
+        candidates, their_groups = matched[shared], groups[shared]
         # Within a group: the reader's language, then the score, then the document number (the
         # sort is stable and ``candidates`` ascending).
-        order = np.lexsort((-scores[candidates], other_lang[candidates], groups[shared]))
-        sorted_groups = groups[shared][order]
+        order = np.lexsort((-scores[candidates], other_lang[candidates], their_groups))
+        sorted_groups = their_groups[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = sorted_groups[1:] != sorted_groups[:-1]
         winners = np.sort(np.concatenate([matched[~shared], candidates[order][first]]))
@@ -268,8 +268,8 @@ def rank(
     if top < total:
         # Only the winners as good as the top-th best (its ties too) are sorted.
         bar = np.partition(winner_scores, total - top)[total - top]
-        best = winner_scores >= bar
-        winners, winner_scores = winners[best], winner_scores[best]
+        kept = winner_scores >= bar
+        winners, winner_scores = winners[kept], winner_scores[kept]
     by_score = np.argsort(-winner_scores, kind="stable")[:top]
     return Ranked(winners[by_score], winner_scores[by_score], total, matched)
 
