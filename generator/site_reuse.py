@@ -98,10 +98,9 @@ def stage_changes(plan: SitePlan, docs: Path) -> tuple[set[str], list[str]]:
             target.write_bytes(data)
             written.add(page.src)
     removed = []
-    for old in [*docs.rglob("*.md"), *docs.glob(f"{FILES}/**/*")]:
-        src = old.relative_to(docs).as_posix()
-        if old.is_file() and src not in wanted and src not in plan.files:
-            old.unlink()
+    for src in _staged(docs):
+        if src not in wanted and src not in plan.files:
+            (docs / src).unlink()
             removed.append(src)
     for dest, source in plan.files.items():
         target = docs / dest
@@ -110,6 +109,20 @@ def stage_changes(plan: SitePlan, docs: Path) -> tuple[set[str], list[str]]:
             shutil.copyfile(source, target)
             written.add(dest)
     return written, removed
+
+
+def _staged(docs: Path) -> list[str]:
+    """The pages (``.md``) and the files under kb-files/ staged in ``docs``, relative to it."""
+    found = []
+    for folder, _, names in os.walk(docs):
+        relative = Path(folder).relative_to(docs).as_posix()
+        inside = "" if relative == "." else f"{relative}/"
+        found += [
+            inside + name
+            for name in names
+            if name.endswith(".md") or inside.startswith(f"{FILES}/")
+        ]
+    return sorted(found)
 
 
 def changed_only_plugin(reuse: Reuse, order: list[str]) -> Any:
@@ -121,13 +134,15 @@ def changed_only_plugin(reuse: Reuse, order: list[str]) -> Any:
     """
     from mkdocs.plugins import BasePlugin
 
+    site = str(reuse.site_dir)
+
     class ChangedOnly(BasePlugin):  # type: ignore[no-untyped-call,type-arg]
         def on_files(self, files: Any, config: Any) -> Any:
             for file in files:
                 if file.is_documentation_page():
                     order.append("" if file.url == "./" else file.url)  # as the index has it
-                changed = (
-                    file.src_uri in reuse.written or not (reuse.site_dir / file.dest_uri).exists()
+                changed = file.src_uri in reuse.written or not os.path.exists(
+                    os.path.join(site, file.dest_uri)
                 )
                 file.is_modified = lambda changed=changed: changed
             return files
