@@ -8,13 +8,21 @@ SHA-256 of its text; an article whose text or file name changed is parsed again,
 article when the schema, the code that parses them or the tools changed. Only this tool writes the
 file, into the data folder that holds the rest of the build cache; a file that cannot be read is
 ignored.
+
+An article's file is not even read again when its size, inode, modification and change times
+are those it had when it was read, and its change time was at least :data:`RACY_NS` older than
+the reading: a file written again within the same tick of the file system's clock keeps its
+times, so recent times prove nothing (the rules git applies to its index). The change time is
+the kernel's: setting a file's times back (``touch -d``, ``cp -p``) sets it to now.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +32,31 @@ from generator.frontmatter import ArticleMeta
 if TYPE_CHECKING:
     from generator.knowledge import Article
 
-__all__ = ["ArticleCache"]
+__all__ = ["ArticleCache", "Stat"]
 
 log = logging.getLogger("kb.build")
 TOOLS = ("kb-portal", "pydantic", "pyyaml")
 # The modules whose code makes what is kept: another version of any of them, and nothing is.
-PARSERS = ("body.py", "frontmatter.py", "knowledge.py", "yamldoc.py")
+PARSERS = ("article_cache.py", "body.py", "frontmatter.py", "knowledge.py", "yamldoc.py")
+# How much older than its reading a file's time must be to vouch for its text (FAT's clock ticks
+# every 2 s; most others within milliseconds).
+RACY_NS = 3_000_000_000
+
+Stat = tuple[int, int, int, int]  # size, inode, modification and change times (ns)
+
+
+def stat_of(path: Path) -> Stat:
+    found = os.stat(path)
+    return found.st_size, found.st_ino, found.st_mtime_ns, found.st_ctime_ns
 
 
 class ArticleCache:
     """The articles of the last load of one knowledge base, by file and text digest.
+
+    A load takes articles with :meth:`unchanged` or :meth:`get` and keeps new ones with
+    :meth:`put`; :meth:`settle` then makes them what the next load knows, and :meth:`save` keeps
+    them on disk. A process that loads the same knowledge base again (`kb serve --watch`) keeps
+    one cache, and reads the file only once.
 
     ``fresh``: the file is not read (every article is parsed), only written.
     """
@@ -43,8 +66,10 @@ class ArticleCache:
         schema = json.dumps(ArticleMeta.model_json_schema(), sort_keys=True)
         code = [(Path(__file__).parent / name).read_bytes() for name in PARSERS]
         self.key = digest(str(CACHE_VERSION), *versions(TOOLS), schema, *code)
-        self.known: dict[str, Article] = {}
-        self.used: dict[str, Article] = {}
+        # file → (article, the file's stat when read, when it was read)
+        self.known: dict[str, tuple[Article, Stat, int]] = {}
+        self.used: dict[str, tuple[Article, Stat, int]] = {}
+        self.unsaved = fresh
         if fresh:  # every article parsed, and kept for the next load
             return
         try:
@@ -57,26 +82,48 @@ class ArticleCache:
         except Exception as exc:  # noqa: BLE001 - any unreadable cache is only a slower load
             log.info("%s: not read (%s); every article is parsed", self.path, exc)
 
-    def get(self, path: Path, text_digest: str) -> Article | None:
-        """The article of ``path`` as loaded before, if its text is the same."""
+    def unchanged(self, path: Path) -> Article | None:
+        """The article of ``path`` as loaded before, if its file provably was not written since."""
         found = self.known.get(str(path))
-        if found is None or found.digest != text_digest:
+        if found is None:
+            return None
+        article, stat, read_at = found
+        try:
+            if stat_of(path) != stat or stat[3] > read_at - RACY_NS:
+                return None
+        except OSError:
             return None
         self.used[str(path)] = found
-        return found
+        return article
 
-    def put(self, article: Article) -> None:
-        """Keep ``article``, which loaded without a problem."""
-        self.used[str(article.path)] = article
+    def get(self, path: Path, text_digest: str, stat: Stat) -> Article | None:
+        """The article of ``path`` as loaded before, if its text is the same.
+
+        ``stat``: the file's, taken before its text was read.
+        """
+        found = self.known.get(str(path))
+        if found is None or found[0].digest != text_digest:
+            return None
+        self.used[str(path)] = (found[0], stat, time.time_ns())
+        return found[0]
+
+    def put(self, article: Article, stat: Stat) -> None:
+        """Keep ``article``, which loaded without a problem (``stat``: as for :meth:`get`)."""
+        self.used[str(article.path)] = (article, stat, time.time_ns())
+
+    def settle(self) -> None:
+        """Make this load's articles what the next load knows (and :meth:`save` writes)."""
+        if self.used != self.known:
+            self.unsaved = True
+        self.known, self.used = self.used, {}
 
     def save(self) -> None:
-        """Keep this load's articles (if they differ from the last); skipped if not writable."""
-        if self.used.keys() == self.known.keys() and all(
-            self.used[name] is self.known[name] for name in self.used
-        ):
+        """Keep the settled articles, if they differ from the file's; skipped if not writable."""
+        if not self.unsaved:
             return
         try:
-            data = {"key": self.key, "articles": self.used}
+            data = {"key": self.key, "articles": self.known}
             write_whole(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            self.unsaved = False
         except OSError as exc:
             log.info("%s: build cache not written: %s", self.path, exc.strerror)

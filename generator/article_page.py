@@ -84,7 +84,7 @@ class ArticleRenderer:
     def __init__(
         self,
         kb: KnowledgeBase,
-        shown: list[Article],
+        neighbours: Neighbours,
         plan: SitePlan,
         tag_pages: dict[str, str],
         audience: Audience,
@@ -95,7 +95,7 @@ class ArticleRenderer:
         self.tag_pages = tag_pages
         self.by_path = {a.path: a for a in kb.articles}
         self.all_by_id = {a.id: a for a in kb.articles}
-        self.neighbours = Neighbours(shown)
+        self.neighbours = neighbours
         here = Path(__file__).parent
         self.code = digest(audience, *((here / name).read_bytes() for name in _PAGE_CODE))
 

@@ -30,7 +30,7 @@ from generator.incremental import (
 )
 from generator.knowledge import KnowledgeBase
 from generator.offline_index import slim_search_index
-from generator.pages import Audience, SitePlan, plan_site, site_nav
+from generator.pages import Audience, PlanMemo, SitePlan, plan_site, site_nav
 from generator.site_reuse import (
     Reuse,
     changed_only_plugin,
@@ -265,6 +265,7 @@ def build_site(
     progress: Progress | None = None,
     on_start: Callable[[int], None] | None = None,
     full: bool = False,
+    memo: PlanMemo | None = None,
 ) -> BuildResult:
     """Build the site for ``audience`` into ``site_dir`` and its manifest into ``data_dir``.
 
@@ -275,6 +276,7 @@ def build_site(
     pages whose Markdown changed are rendered, and only the changed articles indexed
     (:mod:`generator.incremental`). ``on_start`` is told the number of pages and articles to
     do before rendering starts; ``progress`` is called once per rendered page or indexed article.
+    ``memo``: the parts of this process's last plan the new one may use again.
     """
     if progress is not None:
         progress = _one_at_a_time(progress)  # the rendering and the index both report
@@ -297,14 +299,14 @@ def build_site(
             )
             reuse = None
             if not full and site_state.marker and cache.site() == site_state:
-                plan = plan_site(kb, audience=audience, known=cache.pages())
+                plan = plan_site(kb, audience=audience, known=cache.pages(), memo=memo)
                 try:
                     reuse = reuse_site(plan, cache, site_dir)
                 except (OSError, ValueError, KeyError) as exc:
                     # The live search index is unreadable, or a page could not be staged.
                     log.warning("%s: not reused (%s); rendering every page", site_dir, exc)
             if reuse is None:  # stage every page, and our assets, into an empty folder
-                plan = plan_site(kb, audience=audience)
+                plan = plan_site(kb, audience=audience, memo=memo)
                 cache.forget_site()
                 stage_changes(plan, cache.docs)
                 shutil.copytree(ASSETS_DIR, cache.docs / STAGED_ASSETS)

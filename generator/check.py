@@ -45,18 +45,25 @@ def run_checks(
     today: date | None = None,
     data_dir: Path | None = None,
     fresh: bool = False,
+    articles: ArticleCache | None = None,
 ) -> CheckResult:
     """Load ``kb_dir`` and check every article; never raises for content problems.
 
     With ``data_dir``, what the check parses and analyses is kept in its build cache for the next
-    check; ``fresh`` parses every article even so.
+    check; ``fresh`` parses every article even so. ``articles``: the cache of a process that
+    checks the same knowledge base again (:class:`generator.session.BuildSession`), which saves
+    it; by default the build cache's is read, and saved before returning.
     """
     problems = Problems()
     cache = None if data_dir is None else cache_root(data_dir)
-    known = None if cache is None else ArticleCache(cache, fresh=fresh)
+    known = articles
+    if known is None and cache is not None:
+        known = ArticleCache(cache, fresh=fresh)
     kb = load_knowledge_base(kb_dir, problems, cache=known)
     if kb is not None:
         check_knowledge_base(kb, problems, today=today or date.today(), cache=cache)
     if known is not None:
-        known.save()  # with what the check read off the new articles' bodies
+        known.settle()  # with what the check read off the new articles' bodies
+        if articles is None:
+            known.save()
     return CheckResult(kb, problems)

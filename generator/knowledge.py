@@ -11,7 +11,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from generator import body as markdown
-from generator.article_cache import ArticleCache
+from generator.article_cache import ArticleCache, stat_of
 from generator.frontmatter import SLUG_PATTERN, ArticleMeta, Lang, parse_file, validate_meta
 from generator.problems import Problems
 from generator.yamldoc import LineMap, load_yaml, validate_doc
@@ -172,7 +172,11 @@ def _load_settings_file(path: Path, model: type[M], problems: Problems) -> M | N
 
 
 def _load_article(path: Path, problems: Problems, known: ArticleCache | None) -> Article | None:
+    article = None if known is None else known.unchanged(path)
+    if article is not None:
+        return article
     try:
+        stat = stat_of(path)
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         problems.error(path, 1, "file", "UTF-8 text", f"an undecodable byte at offset {exc.start}")
@@ -181,7 +185,7 @@ def _load_article(path: Path, problems: Problems, known: ArticleCache | None) ->
         problems.error(path, 1, "file", "a readable file", exc.strerror or str(exc))
         return None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    article = None if known is None else known.get(path, digest)
+    article = None if known is None else known.get(path, digest, stat)
     if article is not None:
         return article
     before = len(problems.items)
@@ -193,7 +197,7 @@ def _load_article(path: Path, problems: Problems, known: ArticleCache | None) ->
         return None
     article = Article(path, meta, parsed.front.line_map, parsed.body, parsed.body_line, digest)
     if known is not None and len(problems.items) == before:  # its problems would not be kept
-        known.put(article)
+        known.put(article, stat)
     return article
 
 

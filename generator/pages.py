@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from generator.article_page import ArticleRenderer
@@ -24,43 +26,89 @@ from generator.pagekit import (
     rel,
     tag_slug,
 )
+from generator.related import Neighbours
 
-__all__ = ["Audience", "Page", "SitePlan", "plan_site", "site_nav"]
+__all__ = ["Audience", "Page", "PlanMemo", "SitePlan", "plan_site", "site_nav"]
 
 # Listing pages only repeat article titles: they stay out of the offline search index.
 LISTING = {"exclude": True}
 
 
+@dataclass(frozen=True)
+class _Listings:
+    """The parts of a plan made of the settings and the articles' front matter alone."""
+
+    pages: list[Page]  # home, search, product, category and tag pages
+    tag_pages: dict[str, str]  # tag → its page
+    neighbours: Neighbours
+    nav: list[Any]
+
+
+class PlanMemo:
+    """The front-matter parts of the last plan, for a process that plans the same site again.
+
+    Most edits change an article's body only: the listing and tag pages, the navigation, every
+    article's translations and related articles are then what they were, and are not made again.
+    They are made again when any article's front matter, file or presence, or any setting, differs.
+    """
+
+    def __init__(self) -> None:
+        self._front: Any = None
+        self._listings: _Listings | None = None
+
+    def listings(self, front: Any, make: Callable[[], _Listings]) -> _Listings:
+        if self._listings is None or front != self._front:
+            self._front, self._listings = front, make()
+        return self._listings
+
+
 class _Planner:
     def __init__(
-        self, kb: KnowledgeBase, audience: Audience, known: dict[str, str] | None = None
+        self,
+        kb: KnowledgeBase,
+        audience: Audience,
+        known: dict[str, str] | None = None,
+        memo: PlanMemo | None = None,
     ) -> None:
         self.kb = kb
         self.audience = audience
         self.known = known
+        self.memo = memo
         self.shown = [
             a
             for a in kb.articles
             if a.meta.published and (audience == "internal" or a.meta.audience == "public")
         ]
         self.listed = [a for a in self.shown if a.meta.status != "archived"]
-        self.by_id = {a.id: a for a in self.shown}
         self.plan = SitePlan(articles=self.shown)
+        self.by_pair: dict[tuple[str, str], list[Article]] = defaultdict(list)
         self.tag_pages: dict[str, str] = {}
 
     def run(self) -> SitePlan:
-        self.plan.pages.append(self._home())
-        self.plan.pages.append(self._search_page())
-        for product_id in self.kb.products:
-            self.plan.pages.append(self._product(product_id))
-        for category_id in self.kb.categories:
-            self.plan.pages.append(self._category(category_id))
-        self.plan.pages.extend(self._tags())
-        renderer = ArticleRenderer(self.kb, self.shown, self.plan, self.tag_pages, self.audience)
+        if self.memo is None:
+            listings = self._listings()
+        else:
+            kb = self.kb
+            front = (self.audience, kb.root, kb.site, kb.products, kb.categories)
+            articles = [(a.path, a.meta) for a in kb.articles]  # the same objects when unchanged
+            listings = self.memo.listings((front, articles), self._listings)
+        self.plan.pages.extend(listings.pages)
+        renderer = ArticleRenderer(
+            self.kb, listings.neighbours, self.plan, listings.tag_pages, self.audience
+        )
         for article in self.shown:
             self.plan.pages.append(renderer.render(article, self.known))
-        self.plan.nav = self._nav()
+        self.plan.nav = listings.nav
         return self.plan
+
+    def _listings(self) -> _Listings:
+        for article in self.listed:
+            self.by_pair[article.meta.category, article.meta.product].append(article)
+        pages = [self._home(), self._search_page()]
+        pages += [self._product(product_id) for product_id in self.kb.products]
+        pages += [self._category(category_id) for category_id in self.kb.categories]
+        pages += self._tags()
+        return _Listings(pages, self.tag_pages, Neighbours(self.shown), self._nav())
 
     def _nav(self) -> list[Any]:
         # Categories, not every article: the sidebar stays readable, and Material renders the
@@ -139,7 +187,7 @@ class _Planner:
         if product.versions:
             out.append(f"{text('versions', SITE_LANG)}：{md(', '.join(product.versions))}\n")
         for cid, labels in self.kb.categories.items():
-            members = [a for a in self.listed if a.meta.product == pid and a.meta.category == cid]
+            members = self.by_pair.get((cid, pid))
             if members:
                 out.append(
                     f"## [{md(labels.get(SITE_LANG))}]({rel(src, f'categories/{cid}.md')})\n"
@@ -156,7 +204,7 @@ class _Planner:
             f'<p class="kb-lead" lang="en">{html.escape(labels.get("en"))}</p>\n',
         ]
         for pid, product in self.kb.products.items():
-            members = [a for a in self.listed if a.meta.category == cid and a.meta.product == pid]
+            members = self.by_pair.get((cid, pid))
             if members:
                 out.append(f"## {md(product.name.get(SITE_LANG))}\n")
                 out.append(listing(src, members, self.kb))
@@ -198,15 +246,19 @@ class _Planner:
 
 
 def plan_site(
-    kb: KnowledgeBase, *, audience: Audience = "public", known: dict[str, str] | None = None
+    kb: KnowledgeBase,
+    *,
+    audience: Audience = "public",
+    known: dict[str, str] | None = None,
+    memo: PlanMemo | None = None,
 ) -> SitePlan:
     """Plan every page of the portal for ``audience``; drafts are never included.
 
     ``known``: the key of each article page the last build staged (see
     :meth:`generator.article_page.ArticleRenderer.render`); a page whose key is the same is
-    planned without its Markdown.
+    planned without its Markdown. ``memo``: what the last plan of this process can lend.
     """
-    return _Planner(kb, audience, known).run()
+    return _Planner(kb, audience, known, memo).run()
 
 
 def site_nav(kb: KnowledgeBase, *, audience: Audience = "public") -> list[Any]:

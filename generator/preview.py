@@ -2,8 +2,9 @@
 
 Every change under the knowledge base folder (or to ``mkdocs.yml``) triggers a check and a
 ``kb build`` of the public site, which renders only the pages whose generated Markdown changed
-and indexes only the changed articles (:mod:`generator.incremental`); a knowledge base with
-errors keeps the last good site, and the page shows the errors.
+and indexes only the changed articles (:mod:`generator.incremental`), in a build session that
+keeps what did not change in memory (:mod:`generator.session`); a knowledge base with errors
+keeps the last good site, and the page shows the errors.
 
 Pages served in preview load ``/__kb/preview.js``, which polls ``/__kb/preview`` and reloads the
 page after each rebuild.
@@ -20,9 +21,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request, send_from_directory
 
-from generator.build import build_site
-from generator.check import run_checks
 from generator.errors import BuildError
+from generator.session import BuildSession
 from kbcore.config import Settings
 
 __all__ = ["Preview", "watch"]
@@ -37,6 +37,7 @@ class Preview:
 
     def __init__(self, settings: Settings, echo: Callable[[str], None]) -> None:
         self.settings = settings
+        self.session = BuildSession(settings)
         self.echo = echo
         self.version = 0
         self.problems: list[str] = []
@@ -48,7 +49,7 @@ class Preview:
         ``full`` renders and indexes everything again, as ``kb build --full``.
         """
         started = time.monotonic()
-        result = run_checks(self.settings.kb_dir, data_dir=self.settings.data_dir)
+        result = self.session.check()
         errors = [str(p) for p in sorted(result.problems.errors)]
         try:
             if errors or result.kb is None:
@@ -56,13 +57,7 @@ class Preview:
                 for line in errors:
                     self.echo(f"  {line}")
             else:
-                built = build_site(
-                    result.kb,
-                    config_file=self.settings.mkdocs_config,
-                    site_dir=self.settings.site_dir,
-                    data_dir=self.settings.data_dir,
-                    full=full,
-                )
+                built = self.session.build(result.kb, full=full)
                 self.echo(
                     f"Rebuilt {built.rendered} page(s), {built.indexed} article(s) indexed, "
                     f"in {time.monotonic() - started:.1f} s"
@@ -74,6 +69,7 @@ class Preview:
             self.problems = errors
             self.version += 1
             self._changed.notify_all()
+        self.session.save()  # once the page can reload
 
     # ------------------------------------------------------------------------------ browser
 

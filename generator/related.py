@@ -53,7 +53,11 @@ class _Language:
 
 
 class Neighbours:
-    """Translations and related articles of the articles a site shows."""
+    """Translations and related articles of the articles a site shows.
+
+    Made of their front matter alone, so that a plan of the same front matter can use it again
+    (:class:`generator.pages.PlanMemo`): articles are told apart by id, never by identity.
+    """
 
     def __init__(self, shown: list[Article]) -> None:
         self._groups: dict[str, list[Article]] = defaultdict(list)
@@ -66,11 +70,12 @@ class Neighbours:
             if article.meta.status != "archived":
                 by_lang[article.meta.lang].append(article)
         self._langs = {lang: _Language(articles) for lang, articles in by_lang.items()}
+        self._related: dict[tuple[str, int], list[Article]] = {}
 
     def translations(self, article: Article) -> list[Article]:
         """The other shown articles of ``article``'s translation group, in language order."""
         root = article.meta.translation_of or article.id
-        members = [a for a in self._groups.get(root, []) if a is not article]
+        members = [a for a in self._groups.get(root, []) if a.id != article.id]
         return sorted(members, key=lambda a: LANGS.index(a.meta.lang))
 
     def related(self, article: Article, limit: int = 5) -> list[Article]:
@@ -79,6 +84,12 @@ class Neighbours:
         Best score first (category 3, each shared tag 2, each shared keyword 1, product 1, at
         least 3 in all), then the most recently updated, then by id.
         """
+        found = self._related.get((article.id, limit))
+        if found is None:
+            found = self._related[article.id, limit] = self._score(article, limit)
+        return found
+
+    def _score(self, article: Article, limit: int) -> list[Article]:
         meta = article.meta
         group = self._langs.get(meta.lang)
         if group is None:

@@ -5,16 +5,23 @@ Each case runs `kb check` through the CLI with a data folder, and counts the art
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from generator.article_cache import RACY_NS, ArticleCache
 from generator.cli import cli
 from generator.frontmatter import ParsedFile, parse_file
+from generator.knowledge import load_knowledge_base
 from generator.problems import Problems
+from generator.session import BuildSession
+from kbcore.config import load_settings
 from tests.conftest import SAMPLE_KB
 
 ARTICLE = "articles/deskmate/deskmate-offline-sync-409.md"
@@ -133,3 +140,70 @@ def test_a_renamed_article_is_parsed_under_its_new_name(checker: Checker) -> Non
     # Two articles link to it by its file name: the links are checked against the new one.
     assert output.count("expected an existing article or file") == 2
     assert "expected an existing article or file" not in first
+
+
+def test_a_file_its_size_inode_and_times_vouch_for_is_not_read(
+    checker: Checker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    read_text = Path.read_text
+
+    def counting(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path.suffix == ".md":
+            read.append(path.name)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    # Files just copied are not vouched for until they are RACY_NS older than their reading.
+    monkeypatch.setattr("generator.article_cache.RACY_NS", 0)
+    first = checker.check()
+    assert checker.check() == first and checker.parsed == []
+    read.clear()
+    assert checker.check() == first and read == []
+    checker.edit(ARTICLE, "title: ", "title: 改过的 ")
+    read.clear()
+    assert checker.check() == first
+    assert read == ["deskmate-offline-sync-409.md"]
+    assert checker.parsed == ["deskmate-offline-sync-409.md"]
+
+
+def test_a_rewrite_that_keeps_the_size_and_time_is_seen(checker: Checker) -> None:
+    """Setting the time back after a write sets the change time to now."""
+    checker.check()
+    path = checker.kb / ARTICLE
+    stat = path.stat()
+    checker.edit(ARTICLE, "category: data-sync", "category: data-sunk")  # the same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    output = checker.check(expect_exit=1)
+    assert "category: expected one of" in output and "'data-sunk'" in output
+
+
+def test_a_recently_changed_file_is_read_even_if_its_stat_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writes within one tick of the file system's clock leave the same stat: a file
+    changed less than RACY_NS before it was read is read again, one changed earlier is not."""
+    kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
+    article = kb.articles[0]
+    now = time.time_ns()
+    for changed, vouched in ((now, False), (now - RACY_NS - 1_000_000, True)):
+        stat = (1, 2, changed, changed)
+        monkeypatch.setattr("generator.article_cache.stat_of", lambda _, same=stat: same)
+        cache = ArticleCache(tmp_path / "cache")
+        cache.put(article, stat)
+        cache.settle()
+        assert (cache.unchanged(article.path) is article) is vouched
+
+
+def test_a_session_keeps_the_cache_the_next_command_reads(checker: Checker) -> None:
+    """`kb serve --watch` checks in one process; what it checked, the next `kb check` reuses."""
+    settings = load_settings({"kb_dir": checker.kb, "data_dir": checker.data}, environ={})
+    session = BuildSession(settings)
+    assert not session.check().problems.errors
+    checker.edit(ARTICLE, "title: ", "title: 会话改过的 ")
+    assert not session.check().problems.errors
+    session.save()
+    checker.check()
+    assert checker.parsed == []

@@ -1,0 +1,51 @@
+"""Builds of one knowledge base by a process that stays up between them (`kb serve --watch`).
+
+A `kb build` command starts from its files each time: it reads the article cache, every
+article's file, and plans every page. A session keeps, from one build to the next, the articles
+as parsed (an article's file is not read again while its size, inode and time vouch for it: see
+:mod:`generator.article_cache`) and the parts of the plan made of front matter alone
+(:class:`generator.pages.PlanMemo`). It writes the article cache when asked, after a build is
+published, so that the next `kb build` command finds it.
+"""
+
+from __future__ import annotations
+
+from generator.article_cache import ArticleCache
+from generator.build import BuildResult, build_site
+from generator.cachefile import cache_root
+from generator.check import CheckResult, run_checks
+from generator.knowledge import KnowledgeBase
+from generator.pages import PlanMemo
+from kbcore.config import Settings
+
+__all__ = ["BuildSession"]
+
+
+class BuildSession:
+    """Check and build the public site of ``settings``, again and again, in one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.articles = ArticleCache(cache_root(settings.data_dir))
+        self.plans = PlanMemo()
+
+    def check(self) -> CheckResult:
+        """Load and check the knowledge base (:func:`generator.check.run_checks`)."""
+        return run_checks(
+            self.settings.kb_dir, data_dir=self.settings.data_dir, articles=self.articles
+        )
+
+    def build(self, kb: KnowledgeBase, *, full: bool = False) -> BuildResult:
+        """Build the public site of ``kb`` (:func:`generator.build.build_site`)."""
+        return build_site(
+            kb,
+            config_file=self.settings.mkdocs_config,
+            site_dir=self.settings.site_dir,
+            data_dir=self.settings.data_dir,
+            full=full,
+            memo=self.plans,
+        )
+
+    def save(self) -> None:
+        """Keep the articles of the last check in the build cache, for the next `kb build`."""
+        self.articles.save()
