@@ -5,7 +5,8 @@ article's file, and plans every page. A session keeps, from one build to the nex
 as parsed (an article's file is not read again while its size, inode and time vouch for it: see
 :mod:`generator.article_cache`) and the parts of the plan made of front matter alone
 (:class:`generator.pages.PlanMemo`). It writes the article cache when asked, after a build is
-published, so that the next `kb build` command finds it.
+published, so that the next `kb build` command finds it, and can load ahead what the first
+rebuild after a change would (:meth:`BuildSession.warm_up`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from generator.article_cache import ArticleCache
 from generator.build import BuildResult, build_site
 from generator.cachefile import cache_root
 from generator.check import CheckResult, run_checks
+from generator.indexer import analysis_of
 from generator.knowledge import KnowledgeBase
 from generator.pages import PlanMemo
 from kbcore.config import Settings
@@ -45,6 +47,15 @@ class BuildSession:
             full=full,
             memo=self.plans,
         )
+
+    def warm_up(self, kb: KnowledgeBase) -> None:
+        """Load what the first build that indexes or renders a page loads, about 1 s: jieba's
+        dictionary, for the index's analysis and for the offline search index's (MkDocs' search
+        plugin splits Chinese with jieba's own tokenizer)."""
+        import jieba
+
+        analysis_of(kb).prepare()
+        jieba.initialize()
 
     def save(self) -> None:
         """Keep the articles of the last check in the build cache, for the next `kb build`."""
