@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.article_cache import ArticleCache
 from generator.cachefile import cache_root
-from generator.checks import check_knowledge_base
+from generator.checks import CheckMemo, check_knowledge_base
 from generator.errors import CheckFailed
 from generator.knowledge import KnowledgeBase, load_knowledge_base
 from generator.problems import Problems
@@ -46,13 +46,15 @@ def run_checks(
     data_dir: Path | None = None,
     fresh: bool = False,
     articles: ArticleCache | None = None,
+    memo: CheckMemo | None = None,
 ) -> CheckResult:
     """Load ``kb_dir`` and check every article; never raises for content problems.
 
     With ``data_dir``, what the check parses and analyses is kept in its build cache for the next
     check; ``fresh`` parses every article even so. ``articles``: the cache of a process that
     checks the same knowledge base again (:class:`generator.session.BuildSession`), which saves
-    it; by default the build cache's is read, and saved before returning.
+    it; by default the build cache's is read, and saved before returning. ``memo``: what that
+    process's last check found that this one may use again.
     """
     problems = Problems()
     cache = None if data_dir is None else cache_root(data_dir)
@@ -61,7 +63,8 @@ def run_checks(
         known = ArticleCache(cache, fresh=fresh)
     kb = load_knowledge_base(kb_dir, problems, cache=known)
     if kb is not None:
-        check_knowledge_base(kb, problems, today=today or date.today(), cache=cache)
+        today = today or date.today()
+        check_knowledge_base(kb, problems, today=today, cache=cache, memo=memo)
     if known is not None:
         known.settle()  # with what the check read off the new articles' bodies
         if articles is None:

@@ -1,12 +1,16 @@
 """Builds of one knowledge base by a process that stays up between them (`kb serve --watch`).
 
 A `kb build` command starts from its files each time: it reads the article cache, every
-article's file, and plans every page. A session keeps, from one build to the next, the articles
-as parsed (an article's file is not read again while its size, inode and time vouch for it: see
-:mod:`generator.article_cache`) and the parts of the plan made of front matter alone
-(:class:`generator.pages.PlanMemo`). It writes the article cache when asked, after a build is
-published, so that the next `kb build` command finds it, and can load ahead what the first
-rebuild after a change would (:meth:`BuildSession.warm_up`).
+article's file, and plans every page. A session keeps, from one build to the next:
+
+* the articles as parsed (a file is not read again while its size, inode and times vouch for
+  it: see :mod:`generator.article_cache`), written to the build cache when asked, after a
+  build is published, so that the next `kb build` command finds them;
+* while the front matter and the settings are the same, the near-duplicate warnings
+  (:class:`generator.checks.CheckMemo`) and the front-matter parts of the plan
+  (:class:`generator.pages.PlanMemo`).
+
+It can also load ahead what the first rebuild after a change would (:meth:`BuildSession.warm_up`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from generator.article_cache import ArticleCache
 from generator.build import BuildResult, build_site
 from generator.cachefile import cache_root
 from generator.check import CheckResult, run_checks
+from generator.checks import CheckMemo
 from generator.indexer import analysis_of
 from generator.knowledge import KnowledgeBase
 from generator.pages import PlanMemo
@@ -29,12 +34,16 @@ class BuildSession:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.articles = ArticleCache(cache_root(settings.data_dir))
+        self.checks = CheckMemo()
         self.plans = PlanMemo()
 
     def check(self) -> CheckResult:
         """Load and check the knowledge base (:func:`generator.check.run_checks`)."""
         return run_checks(
-            self.settings.kb_dir, data_dir=self.settings.data_dir, articles=self.articles
+            self.settings.kb_dir,
+            data_dir=self.settings.data_dir,
+            articles=self.articles,
+            memo=self.checks,
         )
 
     def build(self, kb: KnowledgeBase, *, full: bool = False) -> BuildResult:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from generator import pages
+from generator import checks, pages
+from generator.check import run_checks
 from generator.knowledge import KnowledgeBase
 from generator.session import BuildSession
 from kbcore.config import load_settings
@@ -49,11 +50,21 @@ class Session:
             return listings(memo, front, counted)
 
         monkeypatch.setattr(pages.PlanMemo, "listings", counting)
+        self.compared = 0  # the session's checks that compared the articles for near-duplicates
+        shelves = checks.word_shelves
+
+        def comparing(*args: Any) -> Any:
+            self.compared += 1
+            return shelves(*args)
+
+        monkeypatch.setattr(checks, "word_shelves", comparing)
+        self.warnings: list[str] = []
 
     def build(self) -> tuple[KnowledgeBase, int, int]:
         """Check and build; return the knowledge base, the pages rendered and articles indexed."""
         result = self.session.check()
         assert not result.problems.errors, result.problems.errors
+        self.warnings = [str(p) for p in result.problems.sorted()]
         assert result.kb is not None
         built = self.session.build(result.kb)
         self.session.save()
@@ -118,3 +129,35 @@ def test_a_new_and_a_removed_article_plan_the_listings_again(session: Session) -
     assert "deskmate-session-copy" not in {a.id for a in kb.articles}
     assert session.listings == 3
     assert_same_site(session.kb)
+
+
+def test_near_duplicate_warnings_are_kept_while_the_front_matter_is(session: Session) -> None:
+    copy = session.kb.article.with_name("deskmate-session-twin.md")
+    copy.write_text(
+        session.kb.article.read_text("utf-8").replace(
+            f"id: {ARTICLE}", "id: deskmate-session-twin"
+        ),
+        encoding="utf-8",
+    )
+    session.build()
+    assert session.compared == 1
+    twin = [w for w in session.warnings if "deskmate-session-twin.md:3: title:" in w]
+    assert twin and "100% of its words in common with" in twin[0]
+
+    def fresh() -> list[str]:
+        compared = session.compared
+        found = run_checks(session.kb.root / "kb")  # no session: every pair compared
+        session.compared = compared
+        return [str(p) for p in found.problems.sorted()]
+
+    session.kb.edit("\n## ", "\n只改正文。\n\n## ")
+    session.build()
+    assert session.compared == 1  # kept
+    assert session.warnings == fresh()
+    session.kb.edit("\n## ", "\n只改正文。\n\n## ", copy)
+    text = copy.read_text("utf-8")
+    copy.write_text(text.replace("\ntitle: ", "\n# 标题前的一行注释\ntitle: ", 1), encoding="utf-8")
+    session.build()  # the title's line moved: the warning says so
+    assert session.compared == 2
+    assert session.warnings == fresh()
+    assert any("deskmate-session-twin.md:4: title:" in w for w in session.warnings)
