@@ -32,7 +32,7 @@ from generator.frontmatter import ArticleMeta
 if TYPE_CHECKING:
     from generator.knowledge import Article
 
-__all__ = ["ArticleCache", "Stat"]
+__all__ = ["ArticleCache", "Stat", "stat_of"]
 
 log = logging.getLogger("kb.build")
 TOOLS = ("kb-portal", "pydantic", "pyyaml")
@@ -69,7 +69,7 @@ class ArticleCache:
         # file → (article, the file's stat when read, when it was read)
         self.known: dict[str, tuple[Article, Stat, int]] = {}
         self.used: dict[str, tuple[Article, Stat, int]] = {}
-        self.unsaved = fresh
+        self.unsaved = False  # whether known differs from the file
         if fresh:  # every article parsed, and kept for the next load
             return
         try:
