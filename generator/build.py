@@ -40,6 +40,7 @@ from generator.site_reuse import (
     reuse_site,
     stage_changes,
 )
+from kbcore.analysis import share_dictionary
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
 
@@ -244,6 +245,9 @@ def _render_and_index(
     MkDocs keeps this process's interpreter to itself; the index's thread mostly waits. If the
     rendering fails, the index's writing is stopped. ``progress`` is called from both threads.
     """
+    # One jieba dictionary for the index's analysis and MkDocs' search plugin, loaded before both
+    # start (by the check, or now if this thread's index update splits Chinese).
+    share_dictionary(load=index.splits_chinese())
     stop = threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="kb-index") as background:
         indexing = background.submit(index.run, progress, stop)

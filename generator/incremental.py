@@ -35,7 +35,7 @@ from generator.indexer import analysis_of, searchable, update_generation, write_
 from generator.knowledge import KnowledgeBase
 from generator.offline_index import SEARCH_INDEX
 from generator.pagekit import Audience, SitePlan
-from kbcore.analysis import TextAnalysis
+from kbcore.analysis import TextAnalysis, has_cjk
 from kbcore.index import SCHEMA_VERSION, current_name
 
 __all__ = [
@@ -198,6 +198,13 @@ class IndexUpdate:
                 a for a in self.changed if previous.articles.get(a.id) != self.digests[a.id]
             ]
             self.removed = sorted(set(previous.articles) - set(self.digests))
+
+    def splits_chinese(self) -> bool:
+        """Whether this update splits Chinese in this process: changed articles holding some,
+        indexed into a copy of the current generation (child processes analyse a new one)."""
+        return self.base is not None and any(
+            has_cjk(" ".join([a.meta.title, a.meta.summary, a.body])) for a in self.changed
+        )
 
     def run(self, progress: Callable[[int], None] | None, stop: Event) -> Path | None:
         """Write the new generation (the caller promotes it); None when nothing changed.

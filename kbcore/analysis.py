@@ -37,6 +37,7 @@ __all__ = [
     "is_traditional",
     "normalize",
     "script_variants",
+    "share_dictionary",
 ]
 
 Mode = Literal["words", "grams"]
@@ -179,6 +180,29 @@ def _jieba_dictionary() -> tuple[dict[str, int], int]:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return tokenizer.FREQ, tokenizer.total
+
+
+def share_dictionary(*, load: bool = False) -> bool:
+    """Give jieba's default tokenizer (``jieba.cut``, which MkDocs' search plugin uses) a copy of
+    the dictionary this module loads, instead of letting it load its own (about 0.5 s more);
+    return whether it did.
+
+    Only while the default tokenizer has loaded nothing and is to load jieba's own dictionary
+    (not one a configuration set), and only if this module's dictionary is loaded already or
+    ``load`` says to load it now: a build that splits no Chinese loads neither.
+    """
+    import jieba
+
+    if not load and _jieba_dictionary.cache_info().currsize == 0:
+        return False
+    default = jieba.dt
+    with default.lock:
+        if default.initialized or default.dictionary != jieba.DEFAULT_DICT:
+            return False
+        words, total = _jieba_dictionary()
+        default.FREQ, default.total = dict(words), total  # the default's own, to add words to
+        default.initialized = True
+    return True
 
 
 class TextAnalysis:

@@ -329,3 +329,26 @@ def test_a_site_folder_another_build_wrote_is_not_reused(kb: Kb) -> None:
     assert kb.build()[1] == pages  # the public site is rendered again, not patched
     assert not (kb.root / "site" / "articles" / "shopease-internal-payment-escalation").exists()
     assert_same_site(kb)
+
+
+def test_jieba_is_loaded_up_front_only_for_chinese_to_index_here(kb: Kb) -> None:
+    """The build loads jieba before MkDocs and the index start (one dictionary for both) only when
+    the index update will split Chinese in this process."""
+
+    def update(*, full: bool = False) -> incremental.IndexUpdate:
+        loaded = load_knowledge_base(kb.root / "kb", Problems())
+        assert loaded is not None
+        root = index_root(kb.root / "var")
+        return incremental.IndexUpdate(
+            loaded, root, incremental.BuildCache(kb.root / "var", "public"), full=full
+        )
+
+    kb.build()
+    assert not update().splits_chinese()  # nothing changed
+    english = kb.article.with_name("deskmate-login-proxy-timeout-en.md")
+    kb.edit("\n## ", "\nAsk IT for the proxy address first.\n\n## ", english)
+    assert [a.id for a in update().changed] == ["deskmate-login-proxy-timeout-en"]
+    assert not update().splits_chinese()
+    kb.edit("\n## ", "\n先向网管要代理地址。\n\n## ")
+    assert update().splits_chinese()
+    assert not update(full=True).splits_chinese()  # a new generation: child processes split it

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 
 import pytest
 
@@ -91,3 +93,46 @@ def test_index_and_queries_use_the_same_chain(built_sample):
             assert [t.text for t in analyzer(text)] == opened.analysis.terms_of(text)
     grams = opened.index.schema["grams"].analyzer
     assert [t.text for t in grams("登录失败")] == opened.analysis.terms_of("登录失败", "grams")
+
+
+# jieba's default tokenizer is global: each case runs in a fresh interpreter.
+_SHARE = """
+import sys, jieba
+from kbcore.analysis import TextAnalysis, share_dictionary
+text = "钱箱不弹出，小票打印机驱动模式吞掉了开箱指令；網路連線逾時"
+{setup}
+print(share_dictionary(load={load}))
+print("|".join(jieba.cut(text)))
+print("|".join(jieba.Tokenizer().cut(text)))  # jieba's own dictionary, loaded from its file
+jieba.add_word("开箱指令")
+print("|".join(jieba.cut(text)))
+print("|".join(TextAnalysis().terms_of(text)))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "load", "shared"),
+    [
+        ("", True, True),  # loaded now, then shared
+        ("", False, False),  # not loaded yet: nothing is loaded for the default
+        ("TextAnalysis().prepare()", False, True),  # loaded by an analysis: shared
+        ("jieba.initialize()", True, False),  # the default loaded its own already
+        # a dictionary of its own (here a copy of the default, by its path)
+        ("jieba.set_dictionary(jieba.get_dict_file().name)", True, False),
+    ],
+)
+def test_the_default_tokenizer_shares_the_dictionary(setup, load, shared):
+    """`jieba.cut` (MkDocs' search plugin) splits as with its own dictionary, and words added to
+    it afterwards do not reach the analysis' copy."""
+    run = subprocess.run(
+        [sys.executable, "-c", _SHARE.format(setup=setup, load=load)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    said, default, own, added, analysed = run.stdout.splitlines()
+    assert said == str(shared)
+    assert default == own
+    assert "开箱指令" not in default.split("|")
+    assert "开箱指令" in added.split("|")
+    assert "开箱指令" not in analysed.split("|")
