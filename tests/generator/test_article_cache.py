@@ -9,6 +9,7 @@ import os
 import pickle
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,38 @@ def test_a_session_keeps_the_cache_the_next_command_reads(checker: Checker) -> N
     session.save()
     checker.check()
     assert checker.parsed == []
+
+
+def test_the_file_is_written_again_once_one_article_in_a_hundred_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing 10,000 articles takes longer than parsing the few the file lacks: a change to 2
+    of 250 articles is left to the next load, a change to 3 is written."""
+    kb = load_knowledge_base(SAMPLE_KB, Problems())
+    assert kb is not None
+    articles = [replace(kb.articles[0], path=tmp_path / f"a{n}.md") for n in range(250)]
+    monkeypatch.setattr("generator.article_cache.stat_of", lambda path: (1, 2, 3, 4))
+    file = tmp_path / "cache" / "articles.pickle"
+
+    def load(changed: int) -> ArticleCache:
+        """A load that finds the first ``changed`` articles changed, and the others not."""
+        cache = ArticleCache(file.parent)
+        for n, article in enumerate(articles):
+            if n < changed or cache.unchanged(article.path) is None:
+                cache.put(article, (1, 2, 3, 4))  # parsed (again)
+        cache.settle()
+        cache.save()
+        return cache
+
+    def written() -> tuple[int, int, int]:
+        found = file.stat()
+        kept = pickle.loads(file.read_bytes())["articles"]
+        return found.st_ino, found.st_mtime_ns, len(kept)
+
+    assert load(0).stale == 0  # the first load: all 250 parsed, and written
+    first = written()
+    assert first[2] == 250
+    assert load(2).stale == 2
+    assert written() == first  # not written
+    assert load(3).stale == 0
+    assert written() != first
