@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kbcore.vocab import FLAG_KINDS, REASONS
+
 __all__ = ["PATHS", "SCHEMAS"]
 
 
@@ -147,7 +149,7 @@ PATHS: dict[str, Any] = {
     },
 }
 
-_REASONS = ["outdated", "incorrect", "unclear", "did-not-solve", "wrong-product"]
+_REASONS = list(REASONS)
 # Free text may hold tabs and line breaks, but no other control character.
 _FREE_TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f]*$"
 
@@ -206,7 +208,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "kind": {
                 "type": "string",
-                "enum": ["outdated", "incorrect", "missing-step", "duplicate"],
+                "enum": list(FLAG_KINDS),
             },
             "note": {"type": ["string", "null"], "maxLength": 1000, "pattern": _FREE_TEXT},
         },

@@ -12,7 +12,7 @@ import html
 from generator.answer import customer_answer
 from generator.i18n import HTML_LANG, text
 from generator.knowledge import Article
-from kbcore.agents import FLAG_KINDS
+from kbcore.vocab import FLAG_KINDS
 
 __all__ = ["agent_panel"]
 

@@ -15,7 +15,7 @@ from generator.i18n import HTML_LANG, LANG_NAMES, text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import ARTICLE_SRC, FILES, Audience, Page, SitePlan, front, md, rel
 from generator.related import Neighbours
-from kbcore.ratings import REASONS
+from kbcore.vocab import REASONS
 
 __all__ = ["ArticleRenderer", "feedback_widget"]
 
@@ -23,7 +23,7 @@ _FEEDBACK_MESSAGES = ("sending", "thanks", "later", "rejected", "voted")
 # The code an article page is made by: another version of it, and every page is made again.
 _PAGE_CODE = (
     *("agent_panel.py", "article_page.py", "body.py", "checks.py", "i18n.py", "pagekit.py"),
-    *("related.py", "../kbcore/ratings.py"),
+    *("related.py", "../kbcore/vocab.py"),
 )
 
 

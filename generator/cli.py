@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import threading
@@ -11,20 +12,8 @@ from typing import Any, get_args
 import click
 
 from generator.check import CheckResult, run_checks
-from generator.data_cli import (
-    backlog,
-    db,
-    propose_after_build,
-    purge_cmd,
-    report_cmd,
-    upgrade_store,
-)
 from generator.errors import KbError
-from generator.import_cli import import_cmd
-from generator.new_cli import new_cmd
 from generator.pagekit import Audience
-from generator.search_cli import search_cmd
-from generator.stats_cli import stats_cmd
 from kbcore import __version__
 from kbcore.config import ConfigError, Settings, load_settings
 
@@ -48,7 +37,34 @@ def _report(result: CheckResult, *, strict: bool) -> None:
     result.raise_if_failed(strict=strict)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The commands of other modules, by name: imported when run (or listed by --help), so that
+# `kb build` and `kb check` do not first import the database's and the search's libraries.
+LAZY_COMMANDS = {
+    "backlog": "generator.data_cli:backlog",
+    "db": "generator.data_cli:db",
+    "import": "generator.import_cli:import_cmd",
+    "new": "generator.new_cli:new_cmd",
+    "purge": "generator.data_cli:purge_cmd",
+    "report": "generator.data_cli:report_cmd",
+    "search": "generator.search_cli:search_cmd",
+    "stats": "generator.stats_cli:stats_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose :data:`LAZY_COMMANDS` are imported when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, _, name = LAZY_COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     type=PATH,
@@ -159,6 +175,8 @@ def build(
         + (f" (full text would be {full_text / 1000:.0f} kB)" if full_text is not None else "")
     )
     if audience == "public":  # the backlog is about what customers did not find
+        from generator.data_cli import propose_after_build
+
         proposals = propose_after_build(settings)
         if proposals:
             click.echo(proposals)
@@ -194,6 +212,7 @@ def serve(
     """Serve the built portal, the agents' portal (/internal/) and the API from one process."""
     import waitress
 
+    from generator.data_cli import upgrade_store
     from generator.preview import Preview
     from generator.preview import watch as watch_changes
     from generator.server import create_portal_app
@@ -248,13 +267,3 @@ def serve(
         raise KbError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}") from None
     finally:
         stop.set()
-
-
-cli.add_command(search_cmd)
-cli.add_command(db)
-cli.add_command(backlog)
-cli.add_command(purge_cmd)
-cli.add_command(report_cmd)
-cli.add_command(new_cmd)
-cli.add_command(stats_cmd)
-cli.add_command(import_cmd)

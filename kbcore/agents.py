@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from kbcore.db import Store, article_flags, article_links
+from kbcore.vocab import FLAG_KINDS
 
 __all__ = ["FLAG_KINDS", "ArticleUse", "flag_article", "link_ticket", "open_flags", "usage"]
-
-FLAG_KINDS = ("outdated", "incorrect", "missing-step", "duplicate")
 
 
 @dataclass(frozen=True)

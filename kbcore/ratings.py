@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, func, select, update
 
 from kbcore.db import Store, ratings
+from kbcore.vocab import REASONS
 
 __all__ = [
     "REASONS",
@@ -28,8 +29,6 @@ __all__ = [
     "summary_of",
     "wilson_lower_bound",
 ]
-
-REASONS = ("outdated", "incorrect", "unclear", "did-not-solve", "wrong-product")
 
 
 @dataclass(frozen=True)
