@@ -8,7 +8,8 @@ from pathlib import Path
 
 from generator.article_cache import ArticleCache
 from generator.cachefile import cache_root
-from generator.checks import CheckMemo, check_knowledge_base
+from generator.check_memo import CheckMemo
+from generator.checks import check_knowledge_base
 from generator.errors import CheckFailed
 from generator.knowledge import KnowledgeBase, load_knowledge_base
 from generator.problems import Problems

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from generator.body import (
@@ -16,13 +15,14 @@ from generator.body import (
     section_heading,
     section_key,
 )
+from generator.check_memo import CheckMemo
 from generator.incremental import TermCache
 from generator.indexer import analysis_of
 from generator.knowledge import Article, KnowledgeBase
 from generator.problems import Problem, Problems, quote
 from generator.similar import first_similar
 
-__all__ = ["CheckMemo", "LinkTarget", "check_knowledge_base", "resolve_link"]
+__all__ = ["LinkTarget", "check_knowledge_base", "resolve_link"]
 
 _ARTICLE_URL = re.compile(r"^/articles/([a-z0-9-]+)/?$")
 
@@ -291,42 +291,31 @@ def not_compared(shelf: list[tuple[Article, set[str]]]) -> Callable[[int, int], 
     return skip
 
 
-class CheckMemo:
-    """The near-duplicate warnings of the last check, for a process that checks the same
-    knowledge base again (:class:`generator.session.BuildSession`).
-
-    They are made of the articles' paths and front matter (the words compared, product,
-    language, translations, the title's line) and of the analysis' words (product names,
-    keywords, tags, synonyms): while all of these are the same, no pair is compared again.
-    """
-
-    def __init__(self) -> None:
-        self.key: Any = None
-        self.found: list[Problem] = []
-
-
 def _check_near_duplicates(
     kb: KnowledgeBase, problems: Problems, cache: Path | None, memo: CheckMemo | None
 ) -> None:
-    """Warn about articles that describe the same problem for the same product and language.
+    """Warn about articles that describe the same problem for the same product and language,
+    or take the last check's warnings while nothing they depend on changed (:mod:`check_memo`)."""
+    if memo is None and cache is not None:
+        memo = CheckMemo(cache)
+    found = memo.reuse(kb) if memo is not None else None
+    if found is None:
+        found = _near_duplicates(kb, cache)
+        if memo is not None:
+            memo.keep(kb, found)
+    problems.items += found
 
-    Two articles whose word sets (:func:`word_shelves`) share at least :data:`NEAR_DUPLICATE` of
-    their union look like one problem twice; each is compared with the articles before it.
-    """
-    key = None
-    if memo is not None:
-        articles = [(a.path, a.meta, a.lines.line_of(("title",))) for a in kb.articles]
-        key = (kb.products, kb.synonyms, articles)
-        if key == memo.key:
-            problems.items += memo.found
-            return
-    before = len(problems.items)
+
+def _near_duplicates(kb: KnowledgeBase, cache: Path | None) -> list[Problem]:
+    """Two articles whose word sets (:func:`word_shelves`) share at least :data:`NEAR_DUPLICATE`
+    of their union look like one problem twice; each is compared with the articles before it."""
+    found = Problems()
     for shelf in word_shelves(kb, cache):
         sets = [words for _, words in shelf]
         similar = first_similar(sets, NEAR_DUPLICATE, not_compared(shelf))
         for later, (earlier, shared) in sorted(similar.items()):
             article = shelf[later][0]
-            problems.warning(
+            found.warning(
                 article.path,
                 article.lines.line_of(("title",)),
                 "title",
@@ -334,8 +323,7 @@ def _check_near_duplicates(
                 f"{shared:.0%} of its words in common with {shelf[earlier][0].path} "
                 "(merge them, or make the difference clear)",
             )
-    if memo is not None:
-        memo.key, memo.found = key, problems.items[before:]
+    return found.items
 
 
 def check_knowledge_base(
@@ -349,8 +337,8 @@ def check_knowledge_base(
     """Record every problem of ``kb``'s articles, each on its own and against the others.
 
     ``cache``: a build cache folder (see :func:`generator.cachefile.cache_root`) to keep the
-    analysis of each article's title and summary in, for the next check. ``memo``: what this
-    process's last check found that the new one may use again.
+    analysis of each article's title and summary, and the near-duplicate warnings, in for the next
+    check. ``memo``: what this process's last check found that the new one may use again.
     """
     for article in kb.articles:
         _check_article(kb, article, problems, today)

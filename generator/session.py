@@ -7,7 +7,8 @@ article's file, and plans every page. A session keeps, from one build to the nex
   it: see :mod:`generator.article_cache`), written to the build cache when asked, after a
   build is published, so that the next `kb build` command finds them;
 * while the front matter and the settings are the same, the near-duplicate warnings
-  (:class:`generator.checks.CheckMemo`) and the front-matter parts of the plan
+  (:class:`generator.check_memo.CheckMemo`, also kept in the build cache for the next command)
+  and the front-matter parts of the plan
   (:class:`generator.pages.PlanMemo`).
 
 It can also load ahead what the first rebuild after a change would (:meth:`BuildSession.warm_up`).
@@ -19,7 +20,7 @@ from generator.article_cache import ArticleCache
 from generator.build import BuildResult, build_site
 from generator.cachefile import cache_root
 from generator.check import CheckResult, run_checks
-from generator.checks import CheckMemo
+from generator.check_memo import CheckMemo
 from generator.indexer import analysis_of
 from generator.knowledge import KnowledgeBase
 from generator.pages import PlanMemo
@@ -35,7 +36,7 @@ class BuildSession:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.articles = ArticleCache(cache_root(settings.data_dir))
-        self.checks = CheckMemo()
+        self.checks = CheckMemo(cache_root(settings.data_dir))
         self.plans = PlanMemo()
 
     def check(self) -> CheckResult:
