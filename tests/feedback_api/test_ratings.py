@@ -8,12 +8,14 @@ import sqlite3
 import time
 import uuid
 from statistics import NormalDist
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy.engine import make_url
 
+from feedback_api import views
 from kbcore.db import clicks, ratings, searches
+from kbcore.vocab import FLAG_KINDS, REASONS
 
 ZEROS = dict.fromkeys(["outdated", "incorrect", "unclear", "did-not-solve", "wrong-product"], 0)
 INTERNAL_ARTICLE = "deskmate-internal-sync-escalation"  # in kb/, never in the public manifest
@@ -443,3 +445,9 @@ def test_the_feedback_service_alone(database_url, data_dir, built_sample):
     paths = client.get("/api/openapi.json").get_json()["paths"]
     assert {"/api/health", "/api/articles/{article_id}/ratings"} <= set(paths)
     app.extensions["kb_storage"].store.dispose()
+
+
+def test_the_api_takes_the_reasons_and_flag_kinds_the_pages_offer() -> None:
+    """The request models spell them as literal types (for the type checker): the same words."""
+    assert get_args(views.Reason) == REASONS
+    assert get_args(views.FlagBody.model_fields["kind"].annotation) == FLAG_KINDS
