@@ -280,7 +280,8 @@ def build_site(
     pages whose Markdown changed are rendered, and only the changed articles indexed
     (:mod:`generator.incremental`). ``on_start`` is told the number of pages and articles to
     do before rendering starts; ``progress`` is called once per rendered page or indexed article.
-    ``memo``: the parts of this process's last plan the new one may use again.
+    ``memo``: the parts of this process's last plan the new one may use again; by default
+    those the last build kept in the build cache (unless ``full``).
     """
     if progress is not None:
         progress = _one_at_a_time(progress)  # the rendering and the index both report
@@ -301,6 +302,8 @@ def build_site(
                 site_dir=str(site_dir.resolve()),
                 marker=site_marker(site_dir),
             )
+            if memo is None:  # the listings of the last command, from the build cache
+                memo = PlanMemo(cache.folder, fresh=full)
             reuse = None
             if not full and site_state.marker and cache.site() == site_state:
                 plan = plan_site(kb, audience=audience, known=cache.pages(), memo=memo)

@@ -55,7 +55,8 @@ def run_checks(
     check; ``fresh`` parses every article even so. ``articles``: the cache of a process that
     checks the same knowledge base again (:class:`generator.session.BuildSession`), which saves
     it; by default the build cache's is read, and saved before returning. ``memo``: what that
-    process's last check found that this one may use again.
+    process's last check found that this one may use again; by default what the last check kept
+    in the build cache (unless ``fresh``).
     """
     problems = Problems()
     cache = None if data_dir is None else cache_root(data_dir)
@@ -63,6 +64,8 @@ def run_checks(
     if known is None and cache is not None:
         known = ArticleCache(cache, fresh=fresh)
     kb = load_knowledge_base(kb_dir, problems, cache=known)
+    if memo is None and cache is not None:
+        memo = CheckMemo(cache, fresh=fresh)
     if kb is not None:
         today = today or date.today()
         check_knowledge_base(kb, problems, today=today, cache=cache, memo=memo)

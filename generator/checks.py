@@ -296,8 +296,6 @@ def _check_near_duplicates(
 ) -> None:
     """Warn about articles that describe the same problem for the same product and language,
     or take the last check's warnings while nothing they depend on changed (:mod:`check_memo`)."""
-    if memo is None and cache is not None:
-        memo = CheckMemo(cache)
     found = memo.reuse(kb) if memo is not None else None
     if found is None:
         found = _near_duplicates(kb, cache)
@@ -337,8 +335,8 @@ def check_knowledge_base(
     """Record every problem of ``kb``'s articles, each on its own and against the others.
 
     ``cache``: a build cache folder (see :func:`generator.cachefile.cache_root`) to keep the
-    analysis of each article's title and summary, and the near-duplicate warnings, in for the next
-    check. ``memo``: what this process's last check found that the new one may use again.
+    analysis of each article's title and summary in, for the next check. ``memo``: the
+    near-duplicate warnings of the last check, taken again if nothing they depend on changed.
     """
     for article in kb.articles:
         _check_article(kb, article, problems, today)

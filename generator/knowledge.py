@@ -116,6 +116,12 @@ class Article:
     def includes(self) -> list[markdown.UnsafeHtml]:
         return markdown.snippet_includes(self.body, self.body_line)
 
+    @cached_property
+    def front_digest(self) -> str:
+        """SHA-256 of the front matter as validated: what the near-duplicate warnings and the
+        listing pages are made of, with the settings (kept in the article cache)."""
+        return hashlib.sha256(self.meta.model_dump_json().encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

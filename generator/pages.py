@@ -7,12 +7,17 @@ pages are written as relative Markdown links to ``.md`` files so MkDocs checks a
 from __future__ import annotations
 
 import html
+import json
+import logging
+import pickle
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from generator.article_page import ArticleRenderer
+from generator.cachefile import CACHE_VERSION, digest, versions, write_whole
 from generator.i18n import text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import (
@@ -30,8 +35,13 @@ from generator.related import Neighbours
 
 __all__ = ["Audience", "Page", "PlanMemo", "SitePlan", "plan_site", "site_nav"]
 
+log = logging.getLogger("kb.build")
+
 # Listing pages only repeat article titles: they stay out of the offline search index.
 LISTING = {"exclude": True}
+PLAN_FILE = "plan.pickle"
+# The code that makes the listings and related lists: another version, and none is used again.
+PLAN_CODE = ("article_page.py", "i18n.py", "pagekit.py", "pages.py", "related.py")
 
 
 @dataclass(frozen=True)
@@ -45,21 +55,100 @@ class _Listings:
 
 
 class PlanMemo:
-    """The front-matter parts of the last plan, for a process that plans the same site again.
+    """The front-matter parts of the last plan, used again while they would be the same.
 
     Most edits change an article's body only: the listing and tag pages, the navigation, every
     article's translations and related articles are then what they were, and are not made again.
     They are made again when any article's front matter, file or presence, or any setting, differs.
+
+    A process that plans the same site again (`kb serve --watch`) first compares the very objects
+    of its last plan. With ``folder`` (the audience's build cache) the parts are also kept in
+    ``plan.pickle`` with a fingerprint of every article's front matter, for the next command.
     """
 
-    def __init__(self) -> None:
-        self._front: Any = None
+    def __init__(self, folder: Path | None = None, *, fresh: bool = False) -> None:
+        """``fresh``: the file is not read (every part is made), only written."""
+        self.path = None if folder is None else folder / PLAN_FILE
+        self._objects: Any = None
         self._listings: _Listings | None = None
+        self._stored: dict[str, Any] = {}
+        if self.path is not None and not fresh:
+            try:
+                with self.path.open("rb") as file:
+                    self._stored = pickle.load(file)
+            except FileNotFoundError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - an unreadable memo is only a slower plan
+                log.info("%s: not read (%s); the listings are made again", self.path, exc)
 
-    def listings(self, front: Any, make: Callable[[], _Listings]) -> _Listings:
-        if self._listings is None or front != self._front:
-            self._front, self._listings = front, make()
+    @staticmethod
+    def _state(kb: KnowledgeBase, audience: Audience) -> tuple[str, list[tuple[str, str]]]:
+        code = [(Path(__file__).parent / name).read_bytes() for name in PLAN_CODE]
+        settings = [
+            kb.site.model_dump(mode="json"),
+            {name: product.model_dump(mode="json") for name, product in kb.products.items()},
+            {name: labels.model_dump(mode="json") for name, labels in kb.categories.items()},
+        ]
+        key = digest(
+            str(CACHE_VERSION),
+            *versions(("kb-portal",)),
+            *code,
+            audience,
+            str(kb.root),
+            json.dumps(settings, ensure_ascii=False, sort_keys=True),
+        )
+        return key, [(str(a.path), a.front_digest) for a in kb.articles]
+
+    def listings(
+        self,
+        kb: KnowledgeBase,
+        audience: Audience,
+        shown: list[Article],
+        make: Callable[[], _Listings],
+    ) -> _Listings:
+        """The listings of the last plan if ``kb`` would give the same, else ``make()``'s."""
+        objects = (
+            (audience, kb.root, kb.site, kb.products, kb.categories),
+            [
+                (a.path, a.meta)
+                for a in kb.articles  # the same objects when unchanged
+            ],
+        )
+        if self._listings is not None and objects == self._objects:
+            return self._listings
+        key, state = self._state(kb, audience)
+        stored = self._stored
+        if stored.get("key") == key and stored.get("state") == state:
+            self._listings = _Listings(
+                [Page(src, content) for src, content in stored["pages"]],
+                stored["tag_pages"],
+                Neighbours(shown, stored["related"]),
+                stored["nav"],
+            )
+        else:
+            self._listings = make()
+            self._stored = {"key": key, "state": state}
+        self._objects = objects
         return self._listings
+
+    def save(self) -> None:
+        """Keep the listings and the related lists worked out so far, if they are new."""
+        listings = self._listings
+        if self.path is None or listings is None:
+            return
+        related = listings.neighbours.related_ids()
+        if "pages" in self._stored and self._stored["related"] == related:
+            return
+        self._stored.update(
+            pages=[(page.src, page.content) for page in listings.pages],
+            tag_pages=listings.tag_pages,
+            nav=listings.nav,
+            related=related,
+        )
+        try:
+            write_whole(self.path, pickle.dumps(self._stored, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            log.info("%s: not written: %s", self.path, exc.strerror)
 
 
 class _Planner:
@@ -88,10 +177,7 @@ class _Planner:
         if self.memo is None:
             listings = self._listings()
         else:
-            kb = self.kb
-            front = (self.audience, kb.root, kb.site, kb.products, kb.categories)
-            articles = [(a.path, a.meta) for a in kb.articles]  # the same objects when unchanged
-            listings = self.memo.listings((front, articles), self._listings)
+            listings = self.memo.listings(self.kb, self.audience, self.shown, self._listings)
         self.plan.pages.extend(listings.pages)
         renderer = ArticleRenderer(
             self.kb, listings.neighbours, self.plan, listings.tag_pages, self.audience
@@ -99,6 +185,8 @@ class _Planner:
         for article in self.shown:
             self.plan.pages.append(renderer.render(article, self.known))
         self.plan.nav = listings.nav
+        if self.memo is not None:
+            self.memo.save()  # with every related list the pages needed
         return self.plan
 
     def _listings(self) -> _Listings:

@@ -8,6 +8,7 @@ category, product, tag and keyword postings), not a comparison with every other 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cached_property
 
 import numpy as np
 
@@ -59,18 +60,32 @@ class Neighbours:
     (:class:`generator.pages.PlanMemo`): articles are told apart by id, never by identity.
     """
 
-    def __init__(self, shown: list[Article]) -> None:
+    def __init__(
+        self, shown: list[Article], related: dict[tuple[str, int], list[str]] | None = None
+    ) -> None:
+        """``related``: the ids :meth:`related_ids` gave for the same front matter."""
+        self._shown = shown
         self._groups: dict[str, list[Article]] = defaultdict(list)
         for article in shown:  # in shown order: a group lists its members in that order
             self._groups[article.id].append(article)
             if article.meta.translation_of:
                 self._groups[article.meta.translation_of].append(article)
+        by_id = {a.id: a for a in shown}
+        self._related: dict[tuple[str, int], list[Article]] = {
+            key: [by_id[i] for i in ids] for key, ids in (related or {}).items()
+        }
+
+    @cached_property
+    def _langs(self) -> dict[str, _Language]:
         by_lang: dict[str, list[Article]] = defaultdict(list)
-        for article in shown:
+        for article in self._shown:
             if article.meta.status != "archived":
                 by_lang[article.meta.lang].append(article)
-        self._langs = {lang: _Language(articles) for lang, articles in by_lang.items()}
-        self._related: dict[tuple[str, int], list[Article]] = {}
+        return {lang: _Language(articles) for lang, articles in by_lang.items()}
+
+    def related_ids(self) -> dict[tuple[str, int], list[str]]:
+        """The related lists worked out so far, by id (see ``related`` of the constructor)."""
+        return {key: [a.id for a in found] for key, found in self._related.items()}
 
     def translations(self, article: Article) -> list[Article]:
         """The other shown articles of ``article``'s translation group, in language order."""

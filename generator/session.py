@@ -8,8 +8,7 @@ article's file, and plans every page. A session keeps, from one build to the nex
   build is published, so that the next `kb build` command finds them;
 * while the front matter and the settings are the same, the near-duplicate warnings
   (:class:`generator.check_memo.CheckMemo`, also kept in the build cache for the next command)
-  and the front-matter parts of the plan
-  (:class:`generator.pages.PlanMemo`).
+  and the front-matter parts of the plan (:class:`generator.pages.PlanMemo`, kept there too).
 
 It can also load ahead what the first rebuild after a change would (:meth:`BuildSession.warm_up`).
 """
@@ -21,6 +20,7 @@ from generator.build import BuildResult, build_site
 from generator.cachefile import cache_root
 from generator.check import CheckResult, run_checks
 from generator.check_memo import CheckMemo
+from generator.incremental import BuildCache
 from generator.indexer import analysis_of
 from generator.knowledge import KnowledgeBase
 from generator.pages import PlanMemo
@@ -37,7 +37,7 @@ class BuildSession:
         self.settings = settings
         self.articles = ArticleCache(cache_root(settings.data_dir))
         self.checks = CheckMemo(cache_root(settings.data_dir))
-        self.plans = PlanMemo()
+        self.plans = PlanMemo(BuildCache(settings.data_dir, "public").folder)
 
     def check(self) -> CheckResult:
         """Load and check the knowledge base (:func:`generator.check.run_checks`)."""

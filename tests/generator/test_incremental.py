@@ -12,11 +12,12 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from generator import incremental
+from generator import incremental, pages
 from generator.article_page import ArticleRenderer
 from generator.build import build_site
 from generator.cli import cli
@@ -354,3 +355,37 @@ def test_jieba_is_loaded_up_front_only_for_chinese_to_index_here(kb: Kb) -> None
     kb.edit("\n## ", "\n先向网管要代理地址。\n\n## ")
     assert update().splits_chinese()
     assert not update(full=True).splits_chinese()  # a new generation: child processes split it
+
+
+def test_a_body_edit_takes_the_listings_of_the_last_build(
+    kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing and tag pages, the navigation and the related lists are kept in the build
+    cache with a fingerprint of every article's front matter; a front-matter edit makes them
+    again, and so does a torn file."""
+    made = []
+    listings = pages._Planner._listings
+
+    def counting(planner: Any) -> Any:
+        made.append(planner.audience)
+        return listings(planner)
+
+    monkeypatch.setattr(pages._Planner, "_listings", counting)
+    kb.build()
+    assert made == ["public"]
+    kb.edit("\n## ", "\n只改正文 kbplanword。\n\n## ")
+    assert kb.build()[1:] == (1, 1)
+    assert made == ["public"]  # taken from the build cache
+    assert_same_site(kb)  # (its --full build makes them: not counted below)
+    made.clear()
+    kb.edit("title: ", "title: 列表里的新标题 ")
+    kb.build()
+    assert made == ["public"]
+    assert_same_site(kb)
+    made.clear()
+    plan = kb.root / "var" / "build-cache" / "public" / "plan.pickle"
+    plan.write_bytes(plan.read_bytes()[:100])
+    kb.edit("\n## ", "\n再改正文。\n\n## ")
+    assert kb.build()[1:] == (1, 1)
+    assert made == ["public"]
+    assert_same_site(kb)

@@ -42,12 +42,14 @@ class Session:
         self.listings = 0  # the session's plans that made their front-matter parts
         listings = pages.PlanMemo.listings
 
-        def counting(memo: pages.PlanMemo, front: Any, make: Callable[[], Any]) -> Any:
+        def counting(
+            memo: pages.PlanMemo, kb: Any, audience: Any, shown: Any, make: Callable[[], Any]
+        ) -> Any:
             def counted() -> Any:
-                self.listings += 1
+                self.listings += memo is self.session.plans  # not a command's (the --full build)
                 return make()
 
-            return listings(memo, front, counted)
+            return listings(memo, kb, audience, shown, counted)
 
         monkeypatch.setattr(pages.PlanMemo, "listings", counting)
         self.compared = 0  # the session's checks that compared the articles for near-duplicates
