@@ -9,26 +9,24 @@ checks that compared the articles.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from generator import checks
 from generator.check import run_checks
-from generator.cli import cli
-from tests.conftest import SAMPLE_KB
+from tests.generator.test_article_cache import ARTICLE
+from tests.generator.test_article_cache import Checker as ParsingChecker
 
-ARTICLE = "articles/deskmate/deskmate-offline-sync-409.md"
 TWIN = "articles/deskmate/deskmate-zz-memo-twin.md"
 
 
-class Checker:
+class Checker(ParsingChecker):
+    """`kb check` over a copy of the sample with a near duplicate, counting the comparisons."""
+
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.kb, self.data = root / "kb", root / "var"
-        shutil.copytree(SAMPLE_KB, self.kb)
+        super().__init__(root, monkeypatch)
         original = (self.kb / ARTICLE).read_text("utf-8")
         twin = original.replace("id: deskmate-offline-sync-409", "id: deskmate-zz-memo-twin")
         (self.kb / TWIN).write_text(twin, encoding="utf-8")
@@ -41,13 +39,9 @@ class Checker:
 
         monkeypatch.setattr(checks, "word_shelves", comparing)
 
-    def check(self) -> list[str]:
+    def warnings(self) -> list[str]:
         """Run `kb check`; return its near-duplicate warnings."""
-        result = CliRunner().invoke(
-            cli, ["check", "--kb", str(self.kb)], env={"KB_DATA_DIR": str(self.data)}
-        )
-        assert result.exit_code == 0, result.output
-        return [line for line in result.output.splitlines() if "words in common" in line]
+        return [line for line in self.check().splitlines() if "words in common" in line]
 
     def fresh(self) -> list[str]:
         """The near-duplicate warnings of a check without the build cache."""
@@ -55,12 +49,6 @@ class Checker:
         found = run_checks(self.kb)
         self.compared = compared
         return [str(p) for p in found.problems.sorted() if "words in common" in p.found]
-
-    def edit(self, relative: str, old: str, new: str) -> None:
-        path = self.kb / relative
-        text = path.read_text("utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture
@@ -71,25 +59,25 @@ def checker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Checker:
 def test_a_body_edit_takes_the_last_warnings_and_a_title_edit_compares_again(
     checker: Checker,
 ) -> None:
-    first = checker.check()
+    first = checker.warnings()
     assert checker.compared == 1
     assert any(f"{TWIN}:3: title:" in w and "100% of its words" in w for w in first)
     assert first == checker.fresh()
 
     checker.edit(TWIN, "\n## ", "\n只改正文。\n\n## ")
-    assert checker.check() == first
+    assert checker.warnings() == first
     assert checker.compared == 1  # taken from the build cache
 
     checker.edit(TWIN, "\ntitle: ", "\ntitle: 另一个问题：")
-    changed = checker.check()
+    changed = checker.warnings()
     assert checker.compared == 2
     assert changed == checker.fresh() and changed != first
 
 
 def test_a_moved_title_line_is_reported_where_it_now_is(checker: Checker) -> None:
-    checker.check()
+    checker.warnings()
     checker.edit(TWIN, "\ntitle: ", "\n# 标题前的一行注释\ntitle: ")
-    found = checker.check()
+    found = checker.warnings()
     assert checker.compared == 2
     assert any(f"{TWIN}:4: title:" in w for w in found)
     assert found == checker.fresh()
@@ -97,21 +85,21 @@ def test_a_moved_title_line_is_reported_where_it_now_is(checker: Checker) -> Non
 
 def test_new_synonyms_compare_again(checker: Checker) -> None:
     """The analysis' words change which words two articles share."""
-    first = checker.check()
+    first = checker.warnings()
     synonyms = checker.kb / "synonyms.yml"
     synonyms.write_text(
         synonyms.read_text("utf-8") + "\n- [离线同步, 断网同步]\n", encoding="utf-8"
     )
-    assert checker.check() == first == checker.fresh()
+    assert checker.warnings() == first == checker.fresh()
     assert checker.compared == 2
 
 
 def test_an_unreadable_memo_is_ignored_and_written_again(checker: Checker) -> None:
-    first = checker.check()
+    first = checker.warnings()
     memo = checker.data / "build-cache" / "near-duplicates.json"
     memo.write_text('{"key": "torn', encoding="utf-8")
-    assert checker.check() == first
+    assert checker.warnings() == first
     assert checker.compared == 2
     assert json.loads(memo.read_text("utf-8"))["found"]
-    assert checker.check() == first
+    assert checker.warnings() == first
     assert checker.compared == 2
