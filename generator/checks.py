@@ -305,8 +305,9 @@ def _check_near_duplicates(
 
 
 def _near_duplicates(kb: KnowledgeBase, cache: Path | None) -> list[Problem]:
-    """Two articles whose word sets (:func:`word_shelves`) share at least :data:`NEAR_DUPLICATE`
-    of their union look like one problem twice; each is compared with the articles before it."""
+    """The near-duplicate warnings of ``kb``: two articles whose word sets (:func:`word_shelves`)
+    share at least :data:`NEAR_DUPLICATE` of their union look like one problem twice; each is
+    compared with the articles before it."""
     found = Problems()
     for shelf in word_shelves(kb, cache):
         sets = [words for _, words in shelf]

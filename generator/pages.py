@@ -107,13 +107,9 @@ class PlanMemo:
         make: Callable[[], _Listings],
     ) -> _Listings:
         """The listings of the last plan if ``kb`` would give the same, else ``make()``'s."""
-        objects = (
-            (audience, kb.root, kb.site, kb.products, kb.categories),
-            [
-                (a.path, a.meta)
-                for a in kb.articles  # the same objects when unchanged
-            ],
-        )
+        settings = (audience, kb.root, kb.site, kb.products, kb.categories)
+        # The same objects when unchanged: mostly compared by identity.
+        objects = settings, [(a.path, a.meta) for a in kb.articles]
         if self._listings is not None and objects == self._objects:
             return self._listings
         key, state = self._state(kb, audience)
