@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cachefile import CACHE_VERSION, digest, versions, write_whole
+from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
 from generator.frontmatter import ArticleMeta
 
 if TYPE_CHECKING:
@@ -70,8 +70,7 @@ class ArticleCache:
     def __init__(self, folder: Path, *, fresh: bool = False) -> None:
         self.path = folder / "articles.pickle"
         schema = json.dumps(ArticleMeta.model_json_schema(), sort_keys=True)
-        code = [(Path(__file__).parent / name).read_bytes() for name in PARSERS]
-        self.key = digest(str(CACHE_VERSION), *versions(TOOLS), schema, *code)
+        self.key = digest(str(CACHE_VERSION), *versions(TOOLS), schema, *code_of(PARSERS))
         # file → (article, the file's stat when read, when it was read)
         self.known: dict[str, tuple[Article, Stat, int]] = {}
         self.used: dict[str, tuple[Article, Stat, int]] = {}

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 
 from generator.agent_panel import agent_panel
 from generator.body import rewrite_links
-from generator.cachefile import digest
+from generator.cachefile import code_of, digest
 from generator.checks import resolve_link
 from generator.frontmatter import Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
@@ -96,8 +95,7 @@ class ArticleRenderer:
         self.by_path = {a.path: a for a in kb.articles}
         self.all_by_id = {a.id: a for a in kb.articles}
         self.neighbours = neighbours
-        here = Path(__file__).parent
-        self.code = digest(audience, *((here / name).read_bytes() for name in _PAGE_CODE))
+        self.code = digest(audience, *code_of(_PAGE_CODE))
 
     def _link(self, src: str, article: Article, target: str) -> str:
         resolved = resolve_link(self.kb, article, target, self.by_path, self.all_by_id)

@@ -7,7 +7,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["CACHE_VERSION", "cache_root", "digest", "versions", "write_whole"]
+__all__ = ["CACHE_VERSION", "cache_root", "code_of", "digest", "versions", "write_whole"]
 
 CACHE_VERSION = 1
 
@@ -24,6 +24,13 @@ def digest(*parts: str | bytes) -> str:
         found.update(part.encode("utf-8") if isinstance(part, str) else part)
         found.update(b"\0")
     return found.hexdigest()
+
+
+def code_of(names: tuple[str, ...]) -> list[bytes]:
+    """The source of these modules of ``generator/`` (paths relative to it), for a cache key:
+    another version of any of them, and what they made is not used again."""
+    here = Path(__file__).parent
+    return [(here / name).read_bytes() for name in names]
 
 
 def versions(tools: tuple[str, ...]) -> list[str]:

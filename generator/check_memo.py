@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from generator.cachefile import CACHE_VERSION, digest, versions, write_whole
+from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
 from generator.knowledge import KnowledgeBase
 from generator.problems import Problem
 
@@ -65,12 +65,11 @@ class CheckMemo:
 
     @staticmethod
     def _key(kb: KnowledgeBase) -> str:
-        code = [(Path(__file__).parent / name).read_bytes() for name in CODE]
         products = {name: product.model_dump(mode="json") for name, product in kb.products.items()}
         return digest(
             str(CACHE_VERSION),
             *versions(TOOLS),
-            *code,
+            *code_of(CODE),
             json.dumps([products, kb.synonyms], ensure_ascii=False, sort_keys=True),
         )
 

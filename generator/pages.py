@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.article_page import ArticleRenderer
-from generator.cachefile import CACHE_VERSION, digest, versions, write_whole
+from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
 from generator.i18n import text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import (
@@ -83,7 +83,6 @@ class PlanMemo:
 
     @staticmethod
     def _state(kb: KnowledgeBase, audience: Audience) -> tuple[str, list[tuple[str, str]]]:
-        code = [(Path(__file__).parent / name).read_bytes() for name in PLAN_CODE]
         settings = [
             kb.site.model_dump(mode="json"),
             {name: product.model_dump(mode="json") for name, product in kb.products.items()},
@@ -92,7 +91,7 @@ class PlanMemo:
         key = digest(
             str(CACHE_VERSION),
             *versions(("kb-portal",)),
-            *code,
+            *code_of(PLAN_CODE),
             audience,
             str(kb.root),
             json.dumps(settings, ensure_ascii=False, sort_keys=True),

@@ -59,9 +59,7 @@ class Preview:
             else:
                 built = self.session.build(result.kb, full=full)
                 if self.version == 0:  # while the writer reads the page, before the first save
-                    threading.Thread(
-                        target=self.session.warm_up, args=(result.kb,), daemon=True
-                    ).start()
+                    threading.Thread(target=self.session.warm_up, daemon=True).start()
                 self.echo(
                     f"Rebuilt {built.rendered} page(s), {built.indexed} article(s) indexed, "
                     f"in {time.monotonic() - started:.1f} s"

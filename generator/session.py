@@ -21,7 +21,6 @@ from generator.cachefile import cache_root
 from generator.check import CheckResult, run_checks
 from generator.check_memo import CheckMemo
 from generator.incremental import BuildCache
-from generator.indexer import analysis_of
 from generator.knowledge import KnowledgeBase
 from generator.pages import PlanMemo
 from kbcore.analysis import share_dictionary
@@ -59,14 +58,13 @@ class BuildSession:
             memo=self.plans,
         )
 
-    def warm_up(self, kb: KnowledgeBase) -> None:
+    def warm_up(self) -> None:
         """Load what the first build that indexes or renders a page loads, about 0.5 s: jieba's
         dictionary, for the index's analysis and, copied, for the offline search index's
         (MkDocs' search plugin splits Chinese with jieba's default tokenizer)."""
         import jieba
 
-        analysis_of(kb).prepare()
-        if not share_dictionary():
+        if not share_dictionary(load=True):
             jieba.initialize()  # a dictionary of the configuration's own, or already loaded
 
     def save(self) -> None:

@@ -228,11 +228,6 @@ class TextAnalysis:
     def __hash__(self) -> int:
         return hash(tuple(self.terms))
 
-    def prepare(self) -> None:
-        """Load the segmenter now rather than at the first Chinese text: jieba's dictionary
-        (once per process) with this analysis' terms."""
-        self._segmenter()
-
     def _segmenter(self) -> Any:
         if self._jieba is None:
             with self._lock:

@@ -115,7 +115,7 @@ print("|".join(TextAnalysis().terms_of(text)))
     [
         ("", True, True),  # loaded now, then shared
         ("", False, False),  # not loaded yet: nothing is loaded for the default
-        ("TextAnalysis().prepare()", False, True),  # loaded by an analysis: shared
+        ("TextAnalysis().terms_of('中文')", False, True),  # loaded by an analysis: shared
         ("jieba.initialize()", True, False),  # the default loaded its own already
         # a dictionary of its own (here a copy of the default, by its path)
         ("jieba.set_dictionary(jieba.get_dict_file().name)", True, False),
