@@ -59,7 +59,7 @@ class BuildSession:
         )
 
     def warm_up(self) -> None:
-        """Load what the first build that indexes or renders a page loads, about 0.5 s: jieba's
+        """Load what the first build that indexes or renders a page loads: jieba's
         dictionary, for the index's analysis and, copied, for the offline search index's
         (MkDocs' search plugin splits Chinese with jieba's default tokenizer)."""
         import jieba

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import marshal
+import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from kbcore.analysis import KbTokenizer, TextAnalysis, normalize, script_variants
+from kbcore.analysis import (
+    JIEBA_CACHE,
+    KbTokenizer,
+    TextAnalysis,
+    normalize,
+    script_variants,
+)
 from kbcore.index import index_root, open_current
 
 
@@ -136,3 +145,45 @@ def test_the_default_tokenizer_shares_the_dictionary(setup, load, shared):
     assert "开箱指令" not in default.split("|")
     assert "开箱指令" in added.split("|")
     assert "开箱指令" not in analysed.split("|")
+
+
+_CACHED = """
+import jieba
+from kbcore.analysis import _jieba_dictionary
+words, total = _jieba_dictionary()
+if len(words) < 10:
+    print(sorted(words.items()), total)
+else:  # jieba's dictionary, as built from its dictionary file
+    built = jieba.Tokenizer()
+    print((words, total) == built.gen_pfdict(built.get_dict_file()))
+"""
+
+
+def _dictionary_with(tmp_path: Path, cache: bytes | None) -> str:
+    """What `_jieba_dictionary` loads in a new interpreter, with ``cache`` as jieba's file."""
+    if cache is not None:
+        (tmp_path / JIEBA_CACHE).write_bytes(cache)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # where jieba keeps its cache file
+    run = subprocess.run(
+        [sys.executable, "-c", _CACHED], capture_output=True, text=True, check=True, env=env
+    )
+    return run.stdout.strip()
+
+
+def test_jieba_s_dictionary_is_read_from_its_cache_file(tmp_path):
+    assert _dictionary_with(tmp_path, marshal.dumps(({"钱箱": 3}, 3))) == "[('钱箱', 3)] 3"
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        None,  # no file: jieba builds the dictionary and writes the file
+        b"",
+        b"\x00torn",  # not marshal data
+        marshal.dumps(["words", 1]),  # marshal data of another shape
+        marshal.dumps(({"钱箱": 3}, 3))[:-3],  # a file cut short
+    ],
+)
+def test_without_a_readable_cache_file_jieba_builds_its_dictionary(tmp_path, cache):
+    assert _dictionary_with(tmp_path, cache) == "True"
+    assert marshal.loads((tmp_path / JIEBA_CACHE).read_bytes())[1] > 1000  # written again
