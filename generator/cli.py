@@ -174,7 +174,7 @@ def build(
         f"{built.manifest_path}; offline search index {slim / 1000:.0f} kB"
         + (f" (full text would be {full_text / 1000:.0f} kB)" if full_text is not None else "")
     )
-    if audience == "public":  # the backlog is about what customers did not find
+    if audience == "public" and settings.has_store:  # the backlog: what customers did not find
         from generator.data_cli import propose_after_build
 
         proposals = propose_after_build(settings)

@@ -178,9 +178,9 @@ def purge_cmd(ctx: click.Context, older_than: str) -> None:
 
 def propose_after_build(settings: Settings) -> str | None:
     """Re-run open backlog items on the new index; describe the proposals, if any (and a store)."""
-    store = open_store(settings.database_url, settings.data_dir)
-    if store.backend == "sqlite" and not store.exists():
+    if not settings.has_store:
         return None  # nothing searched yet: leave no empty database behind
+    store = open_store(settings.database_url, settings.data_dir)
     try:
         store.check_schema()
         with open_engine(settings) as engine:

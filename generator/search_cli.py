@@ -11,7 +11,6 @@ import click
 
 from generator.data_cli import open_engine
 from generator.frontmatter import LANGS, TYPES
-from kbcore.db import open_store
 from kbcore.search import SearchRequest, SearchResponse
 from kbcore.storage import open_storage
 
@@ -86,7 +85,7 @@ def search_cmd(
         found = engine.search(request)
     search_id = uuid.uuid4().hex
     # Agents' searches count as evidence too, once there is a store to hold them.
-    if open_store(settings.database_url, settings.data_dir).exists():
+    if settings.has_store:
         storage = open_storage(settings)
         try:
             storage.log_search(search_id, request, found, ticket_id=ticket, agent=True)

@@ -25,9 +25,11 @@ from pydantic import (
     ValidationError,
 )
 
-__all__ = ["ConfigError", "Settings", "load_settings", "DEFAULT_CONFIG_FILE"]
+__all__ = ["ConfigError", "Settings", "load_settings", "DEFAULT_CONFIG_FILE", "SQLITE_FILE"]
 
 DEFAULT_CONFIG_FILE = Path("kb.toml")
+# The feedback store in data_dir when no database_url is set.
+SQLITE_FILE = "kb.sqlite"
 ENV_PREFIX = "KB_"
 
 
@@ -129,6 +131,12 @@ class Settings(BaseModel):
         min_length=16,
         description="Key for hashing client addresses (default: a key kept in data_dir).",
     )
+
+    @property
+    def has_store(self) -> bool:
+        """Whether the feedback store is there: a configured database, or the SQLite file in
+        data_dir (told without importing the database's libraries)."""
+        return self.database_url is not None or (self.data_dir / SQLITE_FILE).is_file()
 
 
 def _env_layer(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -44,6 +44,8 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from kbcore.config import SQLITE_FILE
+
 __all__ = [
     "DatabaseError",
     "Store",
@@ -149,7 +151,7 @@ class DatabaseError(Exception):
 def database_url(configured: str | None, data_dir: Path) -> str:
     """Return the URL to use: the configured one, or the SQLite file in ``data_dir``."""
     if not configured:
-        return f"sqlite:///{(data_dir / 'kb.sqlite').resolve()}"
+        return f"sqlite:///{(data_dir / SQLITE_FILE).resolve()}"
     try:
         url = make_url(configured)
     except ArgumentError:
@@ -248,12 +250,6 @@ class Store:
         """Open a read transaction."""
         with self.engine.connect() as conn, conn.begin():
             yield conn
-
-    def exists(self) -> bool:
-        """Whether the SQLite file is there (a PostgreSQL database always is)."""
-        if self.backend != "sqlite":
-            return True
-        return Path(make_url(self.url).database or "").is_file()
 
     def insert(self, table: Table) -> Any:
         """An INSERT in this store's dialect, which can say ``on_conflict_do_…``."""

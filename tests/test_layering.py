@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from kbcore.config import SQLITE_FILE
+from tests.conftest import REPO, article_text, write
 
 
 def imported_modules(package: str) -> dict[Path, set[str]]:
@@ -68,3 +70,31 @@ def test_checking_and_building_pages_do_not_import_the_database():
     commands = ("backlog", "build", "check", "db", "import", "new", "purge", "report", "search")
     for command in (*commands, "serve", "stats"):
         assert f"\n  {command} " in listed.stdout, command
+
+
+_BUILD = """
+import atexit, sys
+from generator.cli import cli
+atexit.register(lambda: print("sqlalchemy" in sys.modules, file=sys.stderr))
+cli()
+"""
+
+
+def test_a_build_without_a_feedback_store_does_not_import_the_database(kb_dir, tmp_path):
+    """The backlog's proposals need the store; without one, `kb build` does not import it."""
+    write(kb_dir, "articles/shopease-login-password.md", article_text())
+    data_dir = tmp_path / "var"
+    build = [sys.executable, "-c", _BUILD, "build", "--kb", str(kb_dir)]
+    build += ["--site-dir", str(tmp_path / "site"), "--data-dir", str(data_dir)]
+
+    def imports_the_database() -> bool:
+        run = subprocess.run(build, capture_output=True, text=True, cwd=REPO)
+        assert run.returncode == 0, run.stderr
+        return run.stderr.splitlines()[-1] == "True"
+
+    assert not imports_the_database()
+    assert not (data_dir / SQLITE_FILE).exists()
+    upgrade = [sys.executable, "-c", "from generator.cli import cli; cli()", "db", "upgrade"]
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
+    subprocess.run(upgrade, check=True, capture_output=True, env=env, cwd=REPO)
+    assert imports_the_database()  # a store: its open items are searched again
