@@ -8,10 +8,10 @@ import json
 from generator.agent_panel import agent_panel
 from generator.body import rewrite_links
 from generator.cachefile import code_of, digest
-from generator.checks import resolve_link
 from generator.frontmatter import Lang
 from generator.i18n import HTML_LANG, LANG_NAMES, text
 from generator.knowledge import Article, KnowledgeBase
+from generator.links import Links
 from generator.pagekit import ARTICLE_SRC, FILES, Audience, Page, SitePlan, front, md, rel
 from generator.related import Neighbours
 from kbcore.vocab import REASONS
@@ -92,13 +92,12 @@ class ArticleRenderer:
         self.audience = audience
         self.plan = plan
         self.tag_pages = tag_pages
-        self.by_path = {a.path: a for a in kb.articles}
-        self.all_by_id = {a.id: a for a in kb.articles}
+        self.links = Links(kb)
         self.neighbours = neighbours
         self.code = digest(audience, *code_of(_PAGE_CODE))
 
     def _link(self, src: str, article: Article, target: str) -> str:
-        resolved = resolve_link(self.kb, article, target, self.by_path, self.all_by_id)
+        resolved = self.links.resolve(article, target)
         if resolved is None or (resolved.article is None and resolved.file is None):
             return target
         fragment = f"#{resolved.fragment}" if resolved.fragment else ""

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from generator.body import (
     REQUIRED_SECTIONS,
@@ -19,56 +16,11 @@ from generator.check_memo import CheckMemo
 from generator.incremental import TermCache
 from generator.indexer import analysis_of
 from generator.knowledge import Article, KnowledgeBase
+from generator.links import Links
 from generator.problems import Problem, Problems, quote
 from generator.similar import first_similar
 
-__all__ = ["LinkTarget", "check_knowledge_base", "resolve_link"]
-
-_ARTICLE_URL = re.compile(r"^/articles/([a-z0-9-]+)/?$")
-
-
-class LinkTarget:
-    """Where a relative link inside an article points: an article or a file under ``kb/``."""
-
-    def __init__(
-        self, *, article: Article | None = None, file: Path | None = None, fragment: str = ""
-    ) -> None:
-        self.article = article
-        self.file = file
-        self.fragment = fragment
-
-
-def resolve_link(
-    kb: KnowledgeBase,
-    source: Article,
-    target: str,
-    by_path: dict[Path, Article],
-    by_id: dict[str, Article],
-) -> LinkTarget | None:
-    """Resolve a link target of ``source``; None if it points at nothing that exists.
-
-    External URLs and same-page anchors resolve to an empty :class:`LinkTarget`.
-    """
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("#"):
-        return LinkTarget(fragment=parts.fragment)
-    match = _ARTICLE_URL.match(parts.path)
-    if match:
-        found = by_id.get(match.group(1))
-        return LinkTarget(article=found, fragment=parts.fragment) if found else None
-    if parts.path.startswith("/"):
-        return None
-    relative = posixpath.normpath(
-        posixpath.join(source.path.parent.as_posix(), unquote(parts.path))
-    )
-    path = Path(relative)
-    if path in by_path:
-        return LinkTarget(article=by_path[path], fragment=parts.fragment)
-    root = kb.root.resolve()
-    resolved = path.resolve()
-    if path.suffix != ".md" and resolved.is_file() and resolved.is_relative_to(root):
-        return LinkTarget(file=path, fragment=parts.fragment)
-    return None
+__all__ = ["check_knowledge_base"]
 
 
 def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, today: date) -> None:
@@ -137,13 +89,12 @@ def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, toda
 
 
 def _check_links(kb: KnowledgeBase, problems: Problems) -> None:
-    by_path = {a.path: a for a in kb.articles}
-    by_id = {a.id: a for a in kb.articles}
+    links = Links(kb)
     for article in kb.articles:
         for link in article.links:
             if link.target.lower().startswith(("javascript:", "vbscript:")):
                 continue  # reported as unsafe HTML
-            target = resolve_link(kb, article, link.target, by_path, by_id)
+            target = links.resolve(article, link.target)
             if target is None:
                 problems.error(
                     article.path,
