@@ -105,6 +105,7 @@ class BuildCache:
         self.root = cache_root(data_dir)
         self.folder = self.root / audience
         self.docs = self.folder / "docs"
+        self.templates = self.folder / "templates"  # the theme's, compiled
         self._pages = self.folder / "pages.json"
 
     # ---------------------------------------------------------------------------- digests

@@ -259,6 +259,36 @@ def test_build_does_not_rewrite_the_base_configuration(runner, kb_dir, tmp_path)
     assert custom.read_text("utf-8").count("测试门户") == 1
 
 
+def test_compiled_templates_are_kept_and_follow_their_source(runner, kb_dir, tmp_path):
+    """The theme's templates are compiled once into the build cache; a template the writer
+    edits is compiled again, and the site shows the edit."""
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
+    custom = tmp_path / "mkdocs.yml"
+    custom.write_text(
+        MKDOCS_YML.read_text("utf-8").replace(
+            "  name: material\n", "  name: material\n  custom_dir: overrides\n", 1
+        )
+    )
+    footer = tmp_path / "overrides" / "partials" / "copyright.html"
+    footer.parent.mkdir(parents=True)
+    compiled = tmp_path / "var" / "build-cache" / "public" / "templates"
+
+    def build_with(text: str) -> dict[str, int]:
+        footer.write_text(f"<div>{text}</div>", encoding="utf-8")
+        result = build(runner, kb_dir, tmp_path, env={"KB_MKDOCS_CONFIG": str(custom)})
+        assert result.exit_code == 0, result.output
+        assert text in (tmp_path / "site" / "index.html").read_text("utf-8")
+        return {p.name: p.stat().st_mtime_ns for p in compiled.iterdir()}
+
+    first = build_with("页脚一")
+    assert len(first) > 10  # Material's templates, ours and the writer's
+    write(kb_dir, "articles/shopease/shopease-login-password.md", article_text(title="新标题"))
+    assert build_with("页脚一") == first  # taken as compiled
+    second = build_with("页脚二")
+    assert second.keys() == first.keys()
+    assert sum(second[name] != first[name] for name in first) == 1  # the footer's only
+
+
 def test_rebuild_replaces_the_site(runner, kb_dir, tmp_path):
     write(kb_dir, "articles/shopease/shopease-login-password.md", article_text())
     assert build(runner, kb_dir, tmp_path).exit_code == 0
