@@ -28,7 +28,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
+from generator.cachefile import (
+    CACHE_VERSION,
+    code_of,
+    digest,
+    uncollected,
+    versions,
+    write_whole,
+)
 from generator.frontmatter import ArticleMeta
 
 if TYPE_CHECKING:
@@ -79,7 +86,7 @@ class ArticleCache:
         if fresh:  # every article parsed, and kept for the next load
             return
         try:
-            with self.path.open("rb") as file:
+            with self.path.open("rb") as file, uncollected():
                 data: Any = pickle.load(file)
             if isinstance(data, dict) and data.get("key") == self.key:
                 self.known = dict(data["articles"])

@@ -18,7 +18,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
+from generator.cachefile import (
+    CACHE_VERSION,
+    code_of,
+    digest,
+    uncollected,
+    versions,
+    write_whole,
+)
 from generator.knowledge import KnowledgeBase
 from generator.problems import Problem
 
@@ -50,13 +57,14 @@ class CheckMemo:
         if self.path is None or fresh:
             return
         try:
-            data = json.loads(self.path.read_text("utf-8"))
-            self.key = data["key"]
-            self.state = [(path, fingerprint, line) for path, fingerprint, line in data["state"]]
-            self.found = [
-                Problem(Path(path), line, field, expected, found, "warning")
-                for path, line, field, expected, found in data["found"]
-            ]
+            with uncollected():
+                data = json.loads(self.path.read_text("utf-8"))
+                self.key = data["key"]
+                self.state = [(p, fingerprint, line) for p, fingerprint, line in data["state"]]
+                self.found = [
+                    Problem(Path(path), line, field, expected, found, "warning")
+                    for path, line, field, expected, found in data["found"]
+                ]
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError, TypeError) as exc:

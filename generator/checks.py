@@ -10,7 +10,6 @@ from pathlib import Path
 from generator.body import (
     REQUIRED_SECTIONS,
     section_heading,
-    section_key,
 )
 from generator.check_memo import CheckMemo
 from generator.incremental import TermCache
@@ -65,8 +64,7 @@ def _check_article(kb: KnowledgeBase, article: Article, problems: Problems, toda
             meta.review_by.isoformat(),
         )
 
-    present = {section_key(h.text) for h in article.headings if h.level == 2}
-    missing = [key for key in REQUIRED_SECTIONS[meta.type] if key not in present]
+    missing = [key for key in REQUIRED_SECTIONS[meta.type] if key not in article.sections]
     for key in missing:
         problems.error(
             path,

@@ -101,8 +101,10 @@ class Article:
     # What the checks read off the body, worked out once (and kept in the article cache).
 
     @cached_property
-    def headings(self) -> list[markdown.Heading]:
-        return markdown.headings(self.body, self.body_line)
+    def sections(self) -> frozenset[str]:
+        """The case sections (``symptoms`` …) its level-2 headings name."""
+        level_2 = (h.text for h in markdown.headings(self.body, 0) if h.level == 2)
+        return frozenset(key for key in map(markdown.section_key, level_2) if key is not None)
 
     @cached_property
     def links(self) -> list[markdown.Link]:

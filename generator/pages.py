@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.article_page import ArticleRenderer
-from generator.cachefile import CACHE_VERSION, code_of, digest, versions, write_whole
+from generator.cachefile import (
+    CACHE_VERSION,
+    code_of,
+    digest,
+    uncollected,
+    versions,
+    write_whole,
+)
 from generator.i18n import text
 from generator.knowledge import Article, KnowledgeBase
 from generator.pagekit import (
@@ -74,7 +81,7 @@ class PlanMemo:
         self._stored: dict[str, Any] = {}
         if self.path is not None and not fresh:
             try:
-                with self.path.open("rb") as file:
+                with self.path.open("rb") as file, uncollected():
                     self._stored = pickle.load(file)
             except FileNotFoundError:
                 pass

@@ -5,6 +5,7 @@ Each case runs `kb check` through the CLI with a data folder, and counts the art
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import shutil
@@ -243,3 +244,31 @@ def test_the_file_is_written_again_once_one_article_in_a_hundred_differs(
     assert written() == first  # not written
     assert load(3).stale == 0
     assert written() != first
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_file_is_read_without_the_garbage_collector(
+    checker: Checker, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """Unpickling many objects, the collector would walk the growing heap again and again: it
+    is paused, then the articles read are left out of its sight (frozen), and it runs as before.
+    """
+    checker.check()
+    collecting: list[bool] = []
+
+    def load(file: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return pickle.loads(file.read())
+
+    monkeypatch.setattr(pickle, "load", load)
+    gc.unfreeze()
+    if not enabled:
+        gc.disable()
+    try:
+        cache = ArticleCache(checker.cache.parent)
+        assert collecting == [False]
+        assert gc.isenabled() == enabled
+        assert gc.get_freeze_count() >= 3 * len(cache.known)  # each article, its meta, its lines
+    finally:
+        gc.unfreeze()
+        gc.enable()
