@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from generator import incremental, pages
 from generator.article_page import ArticleRenderer
@@ -213,6 +214,23 @@ def test_the_updated_index_records_true_digests(kb: Kb) -> None:
     check_files(generation, meta)  # sizes, then the SHA-256 of every file: raises on a mismatch
     assert meta.documents == articles  # the edited article replaced, not added
     assert kb.search("新的一段")[0] == ARTICLE
+
+
+def test_an_article_edited_again_and_again_leaves_no_segment_behind(kb: Kb) -> None:
+    """Each update adds a segment; those whose every document was indexed again since are
+    dropped, not merged, and the index holds each article once."""
+    _, _, articles = kb.build()
+    for edit in range(6):
+        kb.edit("\n## ", f"\n第{edit}次修改 kbsegment{edit}。\n\n## ")
+        assert kb.build()[2] == 1
+        root = index_root(kb.root / "var")
+        index = whoosh_index.open_dir(str(root / str(current_name(root))))
+        with index.reader() as reader:
+            sizes = sorted(leaf.doc_count_all() for leaf, _ in reader.leaf_readers())
+            assert reader.doc_count() == articles
+        assert sizes == [1, articles]  # the first edit's deletion is kept in the large one
+    assert kb.search("kbsegment5") == [ARTICLE]
+    assert kb.search("kbsegment4") == [ARTICLE]  # the earlier text is still in the body
 
 
 def current_meta(data_dir: Path) -> IndexMeta:
