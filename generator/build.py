@@ -8,7 +8,6 @@ swapped in, the pages an incremental build rendered each replace the live one.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -40,6 +39,7 @@ from generator.site_reuse import (
     reuse_site,
     stage_changes,
 )
+from generator.swap import replace_folder
 from kbcore.analysis import share_dictionary
 from kbcore.index import IndexError_, build_lock, index_root, promote
 from kbcore.manifest import Manifest, ManifestEntry, write_manifest
@@ -196,18 +196,9 @@ def _remove_stale_siblings(target: Path, keep: Path) -> None:
 
     The caller holds the build lock, so no other build is using them.
     """
-    for label in ("building", "old"):
-        for path in target.parent.glob(f".{target.name}.{label}-*"):
-            if path != keep and path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``; the old folder is moved aside first, then removed."""
-    with _sibling_dir(target, "old") as old:
-        if target.exists():
-            os.replace(target, old / target.name)
-        os.replace(new, target)
+    for path in target.parent.glob(f".{target.name}.building-*"):
+        if path != keep and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def manifest_of(plan: SitePlan, audience: Audience) -> Manifest:
@@ -344,7 +335,7 @@ def build_site(
                 on_start(rendered + len(index.changed))
             offline_bytes, generation = _render_and_index(plan, config, reuse, index, progress)
             if reuse is None:
-                _swap_in(output, site_dir)
+                replace_folder(output, site_dir, aside=building / "old")
             else:
                 publish(output, reuse)
             if generation is not None:

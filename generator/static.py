@@ -23,9 +23,19 @@ def site_response(site_dir: Path, path: str, prefix: str = "/") -> Response:
     try:
         if target is None:
             raise NotFound()
-        return send_from_directory(site_dir, path, max_age=0 if path.endswith(".html") else 3600)
+        return _send(site_dir, path)
     except NotFound:
-        page = site_dir / "404.html"
-        if page.is_file():
-            return Response(page.read_bytes(), 404, content_type="text/html; charset=utf-8")
-        raise
+        try:
+            page = (site_dir / "404.html").read_bytes()
+        except OSError:
+            raise NotFound() from None
+        return Response(page, 404, content_type="text/html; charset=utf-8")
+
+
+def _send(site_dir: Path, path: str) -> Response:
+    """Send the file, or raise NotFound, also when it was there a moment ago: a build swapped
+    in a site without it between werkzeug's look and its opening of the file."""
+    try:
+        return send_from_directory(site_dir, path, max_age=0 if path.endswith(".html") else 3600)
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFound() from None
