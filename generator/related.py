@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from generator.frontmatter import LANGS
 from generator.knowledge import Article
+
+if TYPE_CHECKING:  # numpy is imported when related lists are worked out (not when memoized)
+    import numpy as np
 
 __all__ = ["Neighbours"]
 
@@ -25,6 +27,8 @@ class _Language:
     """The listed articles of one language, as arrays."""
 
     def __init__(self, articles: list[Article]) -> None:
+        import numpy as np
+
         self.articles = articles
         self.position = {a.id: i for i, a in enumerate(articles)}
         categories: dict[str, int] = {}
@@ -46,6 +50,8 @@ class _Language:
         self.keywords = self._postings(lambda a: a.meta.keywords)
 
     def _postings(self, words_of: object) -> dict[str, np.ndarray]:
+        import numpy as np
+
         postings: dict[str, list[int]] = defaultdict(list)
         for i, article in enumerate(self.articles):
             for word in set(words_of(article)):  # type: ignore[operator]
@@ -105,6 +111,8 @@ class Neighbours:
         return found
 
     def _score(self, article: Article, limit: int) -> list[Article]:
+        import numpy as np
+
         meta = article.meta
         group = self._langs.get(meta.lang)
         if group is None:
