@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import send_from_directory
 
 from generator import static, swap
 from generator.server import create_portal_app
@@ -78,11 +79,10 @@ def test_a_page_a_new_site_took_away_meanwhile_is_not_found_not_an_error(
         {"site_dir": live, "data_dir": copy_data_dir(built_sample, tmp_path / "var")}
     )
     client = create_portal_app(settings).test_client()
-    found = static.send_from_directory
 
     def swapped_meanwhile(directory, path, **kwargs):
         (live / path).unlink()
-        return found(directory, path, **kwargs)
+        return send_from_directory(directory, path, **kwargs)
 
     monkeypatch.setattr(static, "send_from_directory", swapped_meanwhile)
     response = client.get("/")
