@@ -21,7 +21,7 @@ __all__ = ["ArticleRenderer", "feedback_widget"]
 _FEEDBACK_MESSAGES = ("sending", "thanks", "later", "rejected", "voted")
 # The code an article page is made by: another version of it, and every page is made again.
 _PAGE_CODE = (
-    *("agent_panel.py", "article_page.py", "body.py", "checks.py", "i18n.py", "pagekit.py"),
+    *("agent_panel.py", "article_page.py", "body.py", "i18n.py", "links.py", "pagekit.py"),
     *("related.py", "../kbcore/vocab.py"),
 )
 

@@ -100,3 +100,16 @@ def test_a_build_without_a_feedback_store_does_not_import_the_database(kb_dir, t
     env = {**os.environ, "KB_DATA_DIR": str(data_dir)}
     subprocess.run(upgrade, check=True, capture_output=True, env=env, cwd=REPO)
     assert imports_the_database()  # a store: its open items are searched again
+
+
+def test_an_article_page_s_key_covers_the_code_that_makes_it():
+    """Each generator module the article page imports is in its key's code (see
+    ``_PAGE_CODE``), but for the cache's helpers and the article's own model: another version
+    of any of them, and every page is made again."""
+    from generator.article_page import _PAGE_CODE
+
+    tree = ast.parse((REPO / "generator" / "article_page.py").read_text("utf-8"))
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported = {m.removeprefix("generator.") for m in modules if m and m.startswith("generator.")}
+    covered = {Path(name).stem for name in _PAGE_CODE}
+    assert imported - {"cachefile", "frontmatter", "knowledge"} <= covered
